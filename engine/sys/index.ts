@@ -1,0 +1,38 @@
+/**
+ * Bindings for the Linux system calls Node.js lacks (mount, umount, mknod, xattrs), from the
+ * native addon in `native/sys.c`. Errors carry the errno name in `code`, as Node's fs errors do.
+ */
+import { createRequire } from 'node:module';
+import { projectRoot } from '../project-root.js';
+import path from 'node:path';
+
+/** The native addon's functions; see native/sys.c for each call's exact semantics. */
+export interface SysCalls {
+  mount(source: string, target: string, fstype: string, flags: number, data: string | null): void;
+  /** Mounts overlayfs; falls back to the new mount API's `lowerdir+` when the layers do not fit one page. */
+  overlayMount(target: string, lowerdirs: string[], upperdir: string | null, workdir: string | null, extraOptions: string): void;
+  umount(target: string, flags: number): void;
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  lsetxattr(path: string, name: string, value: Buffer): void;
+  /** Returns null when the attribute is absent. */
+  lgetxattr(path: string, name: string): Buffer | null;
+  llistxattr(path: string): string[];
+}
+
+/** MS_* and MNT_* constants from <sys/mount.h> that the engine uses. */
+export const MountFlags = {
+  MS_RDONLY: 0x1,
+  MS_NOSUID: 0x2,
+  MS_NODEV: 0x4,
+  MS_NOEXEC: 0x8,
+  MS_REMOUNT: 0x20,
+  MS_BIND: 0x1000,
+  MS_REC: 0x4000,
+  MS_PRIVATE: 0x40000,
+  MNT_DETACH: 0x2,
+} as const;
+
+const require = createRequire(import.meta.url);
+
+/** The loaded addon; built by `npm run build` (node-gyp) into build/Release. */
+export const sys: SysCalls = require(path.join(projectRoot, 'build', 'Release', 'intermodal_sys.node')) as SysCalls;
