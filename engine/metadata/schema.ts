@@ -4,13 +4,8 @@
  */
 export const migrations: string[] = [
   `
-  -- Blobs in the content store, by digest. media_type is what we last saw it served as.
-  CREATE TABLE blobs (
-    digest      TEXT PRIMARY KEY,
-    size        INTEGER NOT NULL,
-    media_type  TEXT,
-    created_at  INTEGER NOT NULL
-  );
+  -- Blob content lives in the content store's files (the truth for what exists); rows
+  -- here only say what refers to which blob.
 
   -- Unpacked layers, keyed by chain ID; dir is relative to the data dir.
   CREATE TABLE layers (
@@ -25,7 +20,7 @@ export const migrations: string[] = [
   -- The blobs that carry a layer's content (a gzip and an uncompressed form may both exist).
   CREATE TABLE layer_blobs (
     diff_id     TEXT NOT NULL,
-    digest      TEXT NOT NULL REFERENCES blobs(digest),
+    digest      TEXT NOT NULL,
     media_type  TEXT NOT NULL,
     PRIMARY KEY (diff_id, digest)
   );
@@ -33,8 +28,8 @@ export const migrations: string[] = [
   -- Images: id is the config blob digest, as Docker defines an image ID.
   CREATE TABLE images (
     id              TEXT PRIMARY KEY,
-    config_digest   TEXT NOT NULL REFERENCES blobs(digest),
-    manifest_digest TEXT REFERENCES blobs(digest),
+    config_digest   TEXT NOT NULL,
+    manifest_digest TEXT,             -- set when the image came with (or was given) a manifest
     top_layer       TEXT REFERENCES layers(chain_id),
     created_at      INTEGER NOT NULL
   );
@@ -55,6 +50,15 @@ export const migrations: string[] = [
     image_id    TEXT,                    -- the image it was made from, if any (keeps it from rmi)
     labels      TEXT NOT NULL DEFAULT '{}',
     created_at  INTEGER NOT NULL
+  );
+
+  -- Leases keep what an operation in progress has made (a blob, a layer) from garbage
+  -- collection until it is referenced by an image; a lease whose process is gone is void.
+  CREATE TABLE leases (
+    resource    TEXT NOT NULL,           -- 'blob:sha256:...' or 'layer:sha256:...'
+    pid         INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (resource, pid)
   );
   `,
 ];
