@@ -1,0 +1,2 @@
+/** The snapshotter contract. */
+export type { Change, SnapshotInfo, SnapshotOptions, Snapshotter } from './snapshotter.js';
