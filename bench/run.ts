@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: runs every benchmark, prints the table and appends it to
+ * bench/RESULTS.md with the date, the machine and the peers' figures from the same run.
+ * Options: --data-dir DIR (cache root, default /var/lib/intermodal), --runs N.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultDataDir } from '../engine/config.js';
+import { projectRoot } from '../engine/project-root.js';
+import { benchImageLoad } from './image-load.bench.js';
+import { startDockerd } from './lib/dockerd.js';
+import { appendResults, type BenchRow, renderTable } from './lib/report.js';
+import { benchSnapshots } from './snapshot.bench.js';
+
+const { values } = parseArgs({ options: { 'data-dir': { type: 'string', default: defaultDataDir }, runs: { type: 'string', default: '5' } } });
+const cacheDir = path.join(values['data-dir']!, 'bench-cache');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'intermodal-bench-'));
+const runs = Number(values.runs);
+
+const rows: BenchRow[] = [];
+const dockerd = await startDockerd(path.join(scratch, 'dockerd'));
+const peers = `Peers: ${'docker' in dockerd ? `docker ${dockerVersion(dockerd)}` : `docker: ${dockerd.reason}`}; skopeo and umoci from Debian.`;
+try {
+  rows.push(await benchImageLoad({ cacheDir, scratch, dockerd, runs }));
+  rows.push(await benchSnapshots(scratch, 200));
+} finally {
+  if ('stop' in dockerd) await dockerd.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+process.stdout.write(renderTable(rows));
+appendResults(path.join(projectRoot, 'bench', 'RESULTS.md'), rows, [peers]);
+
+function dockerVersion(d: { docker(args: string[]): string }): string {
+  try {
+    return d.docker(['version', '--format', '{{.Server.Version}}']).trim();
+  } catch {
+    return '?';
+  }
+}

@@ -1,0 +1,23 @@
+/** What every CLI command is: a name, its help, and a run function over parsed arguments. */
+import type { Engine } from '../../engine/engine.js';
+
+/** The context a command runs in; the engine is opened lazily so `help` needs no root. */
+export interface CommandContext {
+  engine(): Engine;
+  dataDir: string;
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+/** One CLI command. */
+export interface Command {
+  name: string;
+  /** One line: `load [-i FILE]`. */
+  usage: string;
+  summary: string;
+  /** Returns the process exit code. */
+  run(ctx: CommandContext, argv: string[]): Promise<number>;
+}
+
+/** A usage error: printed with the command's usage line, exit code 2. */
+export class UsageError extends Error {}

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * The `intermodal` command line. Global options come before the command:
+ * `intermodal [--data-dir DIR] COMMAND [ARGS]`. Exit codes: 0 success, 1 the operation
+ * failed (one line on stderr says why), 2 the command line itself was wrong.
+ */
+import { loadEngineConfig } from '../engine/config.js';
+import { Engine } from '../engine/engine.js';
+import { type Command, type CommandContext, UsageError } from './cli/command.js';
+import { errorLine } from './cli/errors.js';
+import { imageCommand } from './commands/image.js';
+import { imagesCommand } from './commands/images.js';
+import { importCommand } from './commands/import.js';
+import { infoCommand } from './commands/info.js';
+import { inspectCommand } from './commands/inspect.js';
+import { loadCommand } from './commands/load.js';
+import { rmiCommand } from './commands/rmi.js';
+import { saveCommand } from './commands/save.js';
+import { tagCommand } from './commands/tag.js';
+
+const commands: Command[] = [infoCommand, imagesCommand, imageCommand, loadCommand, saveCommand, importCommand, tagCommand, rmiCommand, inspectCommand];
+
+function help(): string {
+  const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+  return `Usage: intermodal [--data-dir DIR] COMMAND [ARGS]\n\nCommands:\n${lines.join('\n')}\n\nRun 'intermodal COMMAND --help' for a command's usage.\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let dataDir: string | undefined;
+  while (argv[0]?.startsWith('--data-dir')) {
+    const arg = argv.shift()!;
+    dataDir = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv.shift();
+    if (!dataDir) throw new UsageError('--data-dir needs a directory');
+  }
+  const name = argv.shift();
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command '${name}'`);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`Usage: intermodal ${command.usage}\n\n${command.summary}\n`);
+    return 0;
+  }
+  const config = loadEngineConfig({ ...(dataDir !== undefined && { dataDir }) });
+  let engine: Engine | undefined;
+  const ctx: CommandContext = {
+    engine: () => (engine ??= Engine.open(config)),
+    dataDir: config.dataDir,
+    out: process.stdout,
+    err: process.stderr,
+  };
+  try {
+    return await command.run(ctx, argv);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw Object.assign(err as Error, { usage: command.usage });
+    throw err;
+  } finally {
+    engine?.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      const usage = (err as { usage?: string }).usage;
+      process.stderr.write(`Error: ${(err as Error).message}\n${usage ? `Usage: intermodal ${usage}\n` : ''}`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(errorLine(err));
+    process.exitCode = 1;
+  },
+);
