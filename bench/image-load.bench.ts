@@ -60,6 +60,16 @@ export async function benchImageLoad(ctx: LoadBenchContext): Promise<BenchRow> {
   }
   peers['skopeo+umoci'] = median(skopeoUmoci);
 
+  // Not a peer (it stores no image), but the floor any unpacker meets on this disk.
+  const floor: number[] = [];
+  for (let i = 0; i < Math.min(ctx.runs, 3); i++) {
+    const dir = path.join(ctx.scratch, `tar-${i}`);
+    fs.mkdirSync(dir);
+    floor.push(await timeMs(() => execFileSync('sh', ['-c', `tar -xOf "${archive}" --wildcards '*/layer.tar' | tar -C "${dir}" -xf -`])));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  notes.push(`floor: GNU tar -x of the same layer ${median(floor).toFixed(0)} ms`);
+
   const fastest = Math.min(...Object.values(peers).filter(Number.isFinite));
   const p50 = median(ours);
   return {

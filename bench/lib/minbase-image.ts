@@ -33,6 +33,8 @@ export function minbaseArchive(cacheDir: string): { archive: string; rootfs: str
     fs.mkdirSync(path.join(rootfs, 'var/cache/apt/archives/partial'), { recursive: true });
   }
   if (!fs.existsSync(archive)) {
+    // Images carry no device nodes (the runtime makes /dev); debootstrap leaves some.
+    for (const entry of fs.readdirSync(path.join(rootfs, 'dev'))) fs.rmSync(path.join(rootfs, 'dev', entry), { recursive: true, force: true });
     buildDockerArchive(`${archive}.tmp`, { layers: [{ dir: rootfs }], tags: ['bench/minbase:latest'], cmd: ['/bin/bash'], env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], workDir: cacheDir });
     fs.renameSync(`${archive}.tmp`, archive);
   }
