@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import type { Engine } from '../engine.js';
 import { exportLayer } from '../layers/export.js';
-import { collectGarbage } from './garbage-collector.js';
+import { leaseBlob, leasedOperation } from './leased-operation.js';
 import { applyConfigChanges } from './config-changes.js';
 import { type ImageConfig, hostArchitecture } from './image-config.js';
 import type { ImageRecord } from './image-store.js';
@@ -33,8 +33,7 @@ export async function commitSnapshot(engine: Engine, key: string, options: Commi
     ? engine.images.config(info.imageId)
     : { architecture: hostArchitecture(), os: 'linux', rootfs: { type: 'layers', diff_ids: [] } };
   const containerConfig = applyConfigChanges(base.config ?? {}, options.changes ?? []);
-  const lease = engine.lease();
-  try {
+  return leasedOperation(engine, async (lease) => {
     const hash = crypto.createHash('sha256');
     const tar = exportLayer(await engine.snapshots.upperDir(key));
     tar.on('data', (chunk: Buffer) => hash.update(chunk));
@@ -42,7 +41,7 @@ export async function commitSnapshot(engine: Engine, key: string, options: Commi
     const compressed = zlib.createGzip({ level: 1 });
     tar.on('error', (err) => compressed.destroy(err));
     tar.pipe(compressed);
-    const blob = await engine.content.write(compressed, { hold: (d) => lease.add(`blob:${d}`) });
+    const blob = await engine.content.write(compressed, leaseBlob(lease));
     const diffId = `sha256:${hash.digest('hex')}`;
     const layer = await engine.layers.addFromBlob({ digest: blob.digest, mediaType: MediaTypes.ociLayerGzip }, info.parent, lease, diffId);
     const created = new Date().toISOString();
@@ -59,13 +58,7 @@ export async function commitSnapshot(engine: Engine, key: string, options: Commi
         { created, created_by: options.createdBy ?? 'intermodal commit', ...(options.message !== undefined && { comment: options.message }), ...(options.author !== undefined && { author: options.author }) },
       ],
     };
-    const configBlob = await engine.content.write(Buffer.from(JSON.stringify(config)), { hold: (d) => lease.add(`blob:${d}`) });
+    const configBlob = await engine.content.write(Buffer.from(JSON.stringify(config)), leaseBlob(lease));
     return engine.images.add({ configDigest: configBlob.digest, topLayer: layer.chainId }, options.ref !== undefined ? [options.ref] : []);
-  } catch (err) {
-    lease.release();
-    collectGarbage(engine);
-    throw err;
-  } finally {
-    lease.release();
-  }
+  });
 }

@@ -4,7 +4,7 @@
  * tarball or change stores nothing.
  */
 import type { Engine } from '../engine.js';
-import { collectGarbage } from './garbage-collector.js';
+import { leaseBlob, leasedOperation } from './leased-operation.js';
 import { applyConfigChanges } from './config-changes.js';
 import { type ImageConfig, hostArchitecture } from './image-config.js';
 import type { ImageRecord } from './image-store.js';
@@ -29,9 +29,8 @@ export async function importRootfs(engine: Engine, source: AsyncIterable<Buffer>
   // Both checked before a byte is stored.
   if (options.ref !== undefined) parseReference(options.ref);
   const containerConfig = applyConfigChanges({}, options.changes ?? []);
-  const lease = engine.lease();
-  try {
-    const blob = await engine.content.write(source, { hold: (d) => lease.add(`blob:${d}`) });
+  return leasedOperation(engine, async (lease) => {
+    const blob = await engine.content.write(source, leaseBlob(lease));
     const mediaType = ociLayerMediaType(sniffCompression(engine.content.blobPath(blob.digest)));
     const layer = await engine.layers.addFromBlob({ digest: blob.digest, mediaType }, undefined, lease, undefined, {
       ...(options.allowDevices !== undefined && { allowDevices: options.allowDevices }),
@@ -45,13 +44,7 @@ export async function importRootfs(engine: Engine, source: AsyncIterable<Buffer>
       rootfs: { type: 'layers', diff_ids: [layer.diffId] },
       history: [{ created, created_by: 'intermodal import', ...(options.message !== undefined && { comment: options.message }) }],
     };
-    const configBlob = await engine.content.write(Buffer.from(JSON.stringify(config)), { hold: (d) => lease.add(`blob:${d}`) });
+    const configBlob = await engine.content.write(Buffer.from(JSON.stringify(config)), leaseBlob(lease));
     return engine.images.add({ configDigest: configBlob.digest, topLayer: layer.chainId }, options.ref !== undefined ? [options.ref] : []);
-  } catch (err) {
-    lease.release();
-    collectGarbage(engine);
-    throw err;
-  } finally {
-    lease.release();
-  }
+  });
 }

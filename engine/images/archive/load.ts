@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 import type { Engine } from '../../engine.js';
 import { decompressedStream } from '../../layers/compression.js';
-import { collectGarbage } from '../garbage-collector.js';
+import { leasedOperation } from '../leased-operation.js';
 import type { ImageRecord } from '../image-store.js';
 import { ArchiveFiles } from './archive-files.js';
 import { importDockerArchive } from './docker-archive.js';
@@ -20,18 +20,11 @@ export interface LoadOptions {
 
 /** Loads every image in the archive stream; returns them. */
 export async function loadImageArchive(engine: Engine, source: AsyncIterable<Buffer>, options: LoadOptions = {}): Promise<ImageRecord[]> {
-  const lease = engine.lease();
-  try {
+  return leasedOperation(engine, async (lease) => {
     const { stream } = await decompressedStream(source);
     const files = await ArchiveFiles.collect(stream, engine.content, lease);
     if (files.has('manifest.json')) return await importDockerArchive(engine, files, lease);
     if (files.has('index.json')) return await importOciLayout(engine, files, lease, options);
     throw new InvalidArgumentError('archive is neither a docker-archive (no manifest.json) nor an OCI layout (no index.json)');
-  } catch (err) {
-    lease.release();
-    collectGarbage(engine);
-    throw err;
-  } finally {
-    lease.release();
-  }
+  });
 }
