@@ -61,4 +61,44 @@ export const migrations: string[] = [
     PRIMARY KEY (resource, pid)
   );
   `,
+  `
+  -- Containers: the run options they were made with (JSON, as the user gave them, resolved)
+  -- and their last known state. The runtime (runc) holds the live truth; start-up
+  -- reconciles the two.
+  CREATE TABLE containers (
+    id            TEXT PRIMARY KEY,        -- 64 hex
+    name          TEXT NOT NULL UNIQUE,
+    image_id      TEXT NOT NULL,
+    image_ref     TEXT NOT NULL,           -- what the user asked for
+    spec          TEXT NOT NULL,           -- JSON of ContainerSpec
+    status        TEXT NOT NULL CHECK (status IN ('created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing')),
+    pid           INTEGER,
+    conmon_pid    INTEGER,
+    exit_code     INTEGER,
+    oom_killed    INTEGER NOT NULL DEFAULT 0,
+    error         TEXT,
+    restart_count INTEGER NOT NULL DEFAULT 0,
+    stopped_by_user INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    started_at    INTEGER,
+    finished_at   INTEGER
+  );
+
+  -- Named and anonymous volumes; dir is relative to the data dir.
+  CREATE TABLE volumes (
+    name        TEXT PRIMARY KEY,
+    dir         TEXT NOT NULL,
+    anonymous   INTEGER NOT NULL DEFAULT 0,
+    labels      TEXT NOT NULL DEFAULT '{}',
+    created_at  INTEGER NOT NULL
+  );
+
+  -- Which container uses which volume (for rm -v and volume rm refusal).
+  CREATE TABLE container_volumes (
+    container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    volume       TEXT NOT NULL REFERENCES volumes(name),
+    destination  TEXT NOT NULL,
+    PRIMARY KEY (container_id, destination)
+  );
+  `,
 ];

@@ -1,0 +1,43 @@
+/**
+ * Reading container logs as conmon writes them (the k8s-file format): one record a line,
+ * `<RFC3339Nano time> <stdout|stderr> <F|P> <text>`, where P marks a partial line that the
+ * next record continues.
+ */
+import fs from 'node:fs';
+import readline from 'node:readline';
+
+/** One line of output. */
+export interface LogLine {
+  time: Date;
+  /** The exact timestamp text, which carries nanoseconds. */
+  timestamp: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** Parses the log file into whole lines (joining partial records). */
+export async function readLog(file: string, options: { since?: Date } = {}): Promise<LogLine[]> {
+  if (!fs.existsSync(file)) return [];
+  const lines: LogLine[] = [];
+  let pending: LogLine | undefined;
+  const input = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+  for await (const record of input) {
+    const parsed = parseRecord(record);
+    if (!parsed) continue;
+    const line: LogLine = pending && pending.stream === parsed.stream ? { ...pending, text: pending.text + parsed.text } : { ...parsed };
+    if (parsed.partial) {
+      pending = line;
+      continue;
+    }
+    pending = undefined;
+    if (!options.since || line.time >= options.since) lines.push(line);
+  }
+  if (pending && (!options.since || pending.time >= options.since)) lines.push(pending);
+  return lines;
+}
+
+function parseRecord(record: string): (LogLine & { partial: boolean }) | undefined {
+  const m = /^(\S+) (stdout|stderr) ([FP]) ?(.*)$/.exec(record);
+  if (!m) return undefined;
+  return { timestamp: m[1]!, time: new Date(m[1]!), stream: m[2] as 'stdout' | 'stderr', partial: m[3] === 'P', text: m[4]! };
+}

@@ -1,0 +1,91 @@
+/**
+ * Volumes: directories under the data dir that outlive containers. Named volumes are made
+ * by `volume create` or on first use; anonymous ones for an image's VOLUME declarations,
+ * removed with their container by `rm -v`.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import type { EngineDatabase } from '../metadata/database.js';
+
+/** A volume as listed. */
+export interface Volume {
+  name: string;
+  /** Absolute path of the volume's data. */
+  mountpoint: string;
+  anonymous: boolean;
+  labels: Record<string, string>;
+  createdAt: Date;
+}
+
+interface VolumeRow {
+  name: string;
+  dir: string;
+  anonymous: number;
+  labels: string;
+  created_at: number;
+}
+
+const namePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+
+/** Named and anonymous volumes. */
+export class VolumeStore {
+  constructor(private readonly db: EngineDatabase, private readonly root: string) {
+    fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+  }
+
+  /** Creates a volume; a name that exists is AlreadyExistsError unless `reuse`. */
+  create(name?: string, options: { labels?: Record<string, string>; reuse?: boolean; anonymous?: boolean } = {}): Volume {
+    const volumeName = name ?? crypto.randomBytes(32).toString('hex');
+    if (!namePattern.test(volumeName)) throw new InvalidArgumentError(`invalid volume name '${volumeName}': use letters, digits, '_', '.' and '-'`);
+    const existing = this.find(volumeName);
+    if (existing) {
+      if (options.reuse) return existing;
+      throw new AlreadyExistsError(`volume '${volumeName}' already exists`);
+    }
+    const dir = path.join(this.root, volumeName, '_data');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    this.db
+      .prepare('INSERT OR IGNORE INTO volumes (name, dir, anonymous, labels, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(volumeName, path.relative(this.root, dir), options.anonymous ? 1 : 0, JSON.stringify(options.labels ?? {}), Date.now());
+    return this.get(volumeName);
+  }
+
+  /** The volume, or undefined. */
+  find(name: string): Volume | undefined {
+    const row = this.db.prepare('SELECT * FROM volumes WHERE name = ?').get(name) as VolumeRow | undefined;
+    return row && this.record(row);
+  }
+
+  /** The volume; NotFoundError if absent. */
+  get(name: string): Volume {
+    const volume = this.find(name);
+    if (!volume) throw new NotFoundError(`volume '${name}' not found`);
+    return volume;
+  }
+
+  /** Every volume, by name. */
+  list(): Volume[] {
+    return (this.db.prepare('SELECT * FROM volumes ORDER BY name').all() as VolumeRow[]).map((r) => this.record(r));
+  }
+
+  /** Containers that mount the volume. */
+  users(name: string): string[] {
+    return (this.db.prepare('SELECT container_id FROM container_volumes WHERE volume = ?').all(name) as { container_id: string }[]).map((r) => r.container_id);
+  }
+
+  /** Removes a volume and its data; refused while a container uses it unless `force`. */
+  remove(name: string, options: { force?: boolean } = {}): void {
+    const volume = this.get(name);
+    const users = this.users(name);
+    if (users.length > 0 && !options.force) throw new FailedPreconditionError(`volume '${name}' is in use by container ${users[0]!.slice(0, 12)}`);
+    this.db.prepare('DELETE FROM container_volumes WHERE volume = ?').run(name);
+    this.db.prepare('DELETE FROM volumes WHERE name = ?').run(name);
+    fs.rmSync(path.dirname(volume.mountpoint), { recursive: true, force: true });
+  }
+
+  private record(row: VolumeRow): Volume {
+    return { name: row.name, mountpoint: path.join(this.root, row.dir), anonymous: row.anonymous === 1, labels: JSON.parse(row.labels) as Record<string, string>, createdAt: new Date(row.created_at) };
+  }
+}
