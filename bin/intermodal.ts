@@ -5,7 +5,9 @@
  * failed (one line on stderr says why), 2 the command line itself was wrong.
  */
 import { loadEngineConfig } from '../engine/config.js';
+import type { ContainerService } from '../engine/containers/container-service.js';
 import { Engine } from '../engine/engine.js';
+import { openContainerService } from './cli/open-container-service.js';
 import { type Command, type CommandContext, UsageError } from './cli/command.js';
 import { errorLine } from './cli/errors.js';
 import { imageCommand } from './commands/image.js';
@@ -17,11 +19,26 @@ import { loadCommand } from './commands/load.js';
 import { rmiCommand } from './commands/rmi.js';
 import { saveCommand } from './commands/save.js';
 import { tagCommand } from './commands/tag.js';
+import { commitCommand, diffCommand } from './commands/container-changes.js';
+import { containerExitedCommand } from './commands/container-exited.js';
+import { statsCommand, topCommand } from './commands/container-usage.js';
+import { killCommand, pauseCommand, restartCommand, rmCommand, startCommand, stopCommand, unpauseCommand, waitCommand } from './commands/container-verbs.js';
+import { execCommand } from './commands/exec.js';
+import { logsCommand } from './commands/logs.js';
+import { psCommand } from './commands/ps.js';
+import { renameCommand } from './commands/rename.js';
+import { createCommand, runCommand } from './commands/run.js';
+import { volumeCommand } from './commands/volume.js';
 
-const commands: Command[] = [infoCommand, imagesCommand, imageCommand, loadCommand, saveCommand, importCommand, tagCommand, rmiCommand, inspectCommand];
+const commands: Command[] = [
+  infoCommand, runCommand, createCommand, startCommand, stopCommand, restartCommand, killCommand, pauseCommand, unpauseCommand,
+  rmCommand, psCommand, logsCommand, execCommand, inspectCommand, commitCommand, diffCommand, topCommand, statsCommand, waitCommand,
+  renameCommand, volumeCommand, imagesCommand, imageCommand, loadCommand, saveCommand, importCommand, tagCommand, rmiCommand,
+  containerExitedCommand,
+];
 
 function help(): string {
-  const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+  const lines = commands.filter((c) => !c.summary.startsWith('(internal)')).map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
   return `Usage: intermodal [--data-dir DIR] COMMAND [ARGS]\n\nCommands:\n${lines.join('\n')}\n\nRun 'intermodal COMMAND --help' for a command's usage.\n`;
 }
 
@@ -45,8 +62,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadEngineConfig({ ...(dataDir !== undefined && { dataDir }) });
   let engine: Engine | undefined;
+  let containers: ContainerService | undefined;
   const ctx: CommandContext = {
     engine: () => (engine ??= Engine.open(config)),
+    containers: () => (containers ??= openContainerService(ctx.engine())),
     dataDir: config.dataDir,
     out: process.stdout,
     err: process.stderr,

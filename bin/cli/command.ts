@@ -1,9 +1,12 @@
 /** What every CLI command is: a name, its help, and a run function over parsed arguments. */
+import type { ContainerService } from '../../engine/containers/container-service.js';
 import type { Engine } from '../../engine/engine.js';
 
 /** The context a command runs in; the engine is opened lazily so `help` needs no root. */
 export interface CommandContext {
   engine(): Engine;
+  /** The container service over the same engine, with runc and crun. */
+  containers(): ContainerService;
   dataDir: string;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;

@@ -1,7 +1,9 @@
 /** `intermodal image inspect` / `intermodal inspect`: an image's config and layers as JSON. */
 import { imageManifest } from '../../engine/images/image-manifest.js';
 import type { Engine } from '../../engine/engine.js';
+import { NotFoundError } from '../../engine/errors.js';
 import { type Command, UsageError } from '../cli/command.js';
+import { inspectContainer } from './container-inspect.js';
 import { json } from '../cli/format.js';
 import { errorLine } from '../cli/errors.js';
 
@@ -30,18 +32,22 @@ export function inspectImage(engine: Engine, name: string): Record<string, unkno
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  usage: 'inspect IMAGE...',
-  summary: 'Show images as JSON (config, layers, history)',
+  usage: 'inspect CONTAINER|IMAGE...',
+  summary: 'Show containers or images as JSON',
   async run(ctx, argv) {
     if (argv.length === 0) throw new UsageError('inspect needs at least one IMAGE');
     const docs = [];
     let status = 0;
     for (const name of argv) {
       try {
-        docs.push(inspectImage(ctx.engine(), name));
-      } catch (err) {
-        ctx.err.write(errorLine(err));
-        status = 1;
+        docs.push(await inspectContainer(ctx.containers(), name));
+      } catch (containerErr) {
+        try {
+          docs.push(inspectImage(ctx.engine(), name));
+        } catch {
+          ctx.err.write(errorLine(new NotFoundError(`no such object: ${name}`, { cause: containerErr })));
+          status = 1;
+        }
       }
     }
     ctx.out.write(json(docs));

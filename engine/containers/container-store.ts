@@ -86,6 +86,12 @@ export class ContainerStore {
     throw new NotFoundError(`no such container: ${idOrName}`);
   }
 
+  /** By exact id, or undefined. */
+  find(id: string): ContainerRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM containers WHERE id = ?').get(id) as ContainerRow | undefined;
+    return row && record(row);
+  }
+
   /** By exact id. */
   get(id: string): ContainerRecord {
     const row = this.db.prepare('SELECT * FROM containers WHERE id = ?').get(id) as ContainerRow | undefined;

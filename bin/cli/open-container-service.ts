@@ -1,0 +1,22 @@
+/** Builds the container service for the CLI: runc (and crun when installed) under conmon. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ContainerService } from '../../engine/containers/container-service.js';
+import type { Engine } from '../../engine/engine.js';
+import { RuncRuntime } from '../../engine/runtime/runc/runc-runtime.js';
+import type { Runtime } from '../../engine/runtime/runtime.js';
+
+const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'intermodal.js');
+
+/** The service; conmon calls `intermodal container-exited ID` back when a container exits. */
+export function openContainerService(engine: Engine): ContainerService {
+  const root = path.join(engine.config.dataDir, 'runtime');
+  const runtimes: Record<string, Runtime> = { runc: new RuncRuntime({ binary: 'runc', root: path.join(root, 'runc') }) };
+  if (['/usr/bin/crun', '/usr/sbin/crun'].some((p) => fs.existsSync(p))) runtimes.crun = new RuncRuntime({ binary: 'crun', root: path.join(root, 'crun') });
+  return new ContainerService({
+    engine,
+    runtimes,
+    exitCommand: (id) => [process.execPath, cli, '--data-dir', engine.config.dataDir, 'container-exited', id],
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * `run` and `create`. `run -d` prints the new id; in the foreground, `run` streams the
+ * container's output and exits with its exit code, as `docker run` does.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import fs from 'node:fs';
+import type { ContainerService } from '../../engine/containers/container-service.js';
+import type { Command } from '../cli/command.js';
+import { parseContainerCommandLine } from '../cli/container-options.js';
+
+export const createCommand: Command = {
+  name: 'create',
+  usage: 'create [OPTIONS] IMAGE [COMMAND [ARG...]]',
+  summary: 'Create a container without starting it',
+  async run(ctx, argv) {
+    const line = parseContainerCommandLine(argv);
+    const record = await ctx.containers().create(line.spec, line.name);
+    ctx.out.write(`${record.id}\n`);
+    return 0;
+  },
+};
+
+export const runCommand: Command = {
+  name: 'run',
+  usage: 'run [-d] [--rm] [--name NAME] [-e K=V] [-v SRC:DST[:ro]] [--memory 64m] [--cpus 0.5] [--pids-limit N] [--restart POLICY] ... IMAGE [COMMAND [ARG...]]',
+  summary: 'Create and start a container; in the foreground, stream its output and exit with its code',
+  async run(ctx, argv) {
+    const line = parseContainerCommandLine(argv);
+    const svc = ctx.containers();
+    const record = await svc.create(line.spec, line.name);
+    try {
+      await svc.start(record.id);
+    } catch (err) {
+      if (line.spec.autoRemove) await svc.remove(record.id, { force: true, volumes: true });
+      throw err;
+    }
+    if (line.detach) {
+      ctx.out.write(`${record.id}\n`);
+      return 0;
+    }
+    return followUntilExit(svc, record.id, ctx.out, ctx.err);
+  },
+};
+
+/** Copies the container's log to our stdout/stderr as it grows, until the container exits. */
+export async function followUntilExit(svc: ContainerService, id: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream, startOffset = 0): Promise<number> {
+  const log = svc.paths(id).log;
+  let offset = startOffset;
+  let pending = '';
+  const pump = (): void => {
+    let data: Buffer;
+    try {
+      const fd = fs.openSync(log, 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        if (size <= offset) return;
+        data = Buffer.alloc(size - offset);
+        fs.readSync(fd, data, 0, data.length, offset);
+        offset = size;
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      return;
+    }
+    const lines = (pending + data.toString('utf8')).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^\S+ (stdout|stderr) ([FP]) ?(.*)$/.exec(line);
+      if (m) (m[1] === 'stderr' ? err : out).write(m[3]! + (m[2] === 'F' ? '\n' : ''));
+    }
+  };
+  const exitFile = svc.paths(id).exitFile;
+  for (;;) {
+    pump();
+    // Read conmon's exit file directly: with --rm the record may be gone by the next look.
+    if (fs.existsSync(exitFile)) {
+      const code = Number(fs.readFileSync(exitFile, 'utf8').trim());
+      pump();
+      await svc.get(id).catch(() => undefined);
+      return Number.isNaN(code) ? 0 : code;
+    }
+    const record = await svc.get(id).catch(() => undefined);
+    if (!record || !['running', 'paused', 'restarting'].includes(record.status)) {
+      pump();
+      return record?.exitCode ?? 0;
+    }
+    await sleep(20);
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Running containers: start, stop, kill, pause, exec, and what happens when one exits.
+ * An exit is recorded exactly once, whoever notices it first (conmon's exit command, or
+ * any later command that finds conmon's exit file), by a conditional update that only one
+ * process can win; the winner unmounts, records the code, and applies the restart policy.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FailedPreconditionError, NotImplementedError } from '../errors.js';
+import type { Engine } from '../engine.js';
+import { isMountPoint, mountAll, unmount } from '../mount/index.js';
+import { buildSpec, mergeEnv } from '../runtime/spec/build-spec.js';
+import { resolveUser } from '../runtime/spec/container-user.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { ociMounts } from './container-mounts.js';
+import type { ContainerRecord, ContainerStore } from './container-store.js';
+import type { VolumeStore } from './volume-store.js';
+
+/** Shared state of the lifecycle and the service. */
+export interface LifecycleOptions {
+  engine: Engine;
+  runtimes: Record<string, Runtime>;
+  exitCommand?: (id: string) => string[];
+  root: string;
+  store: ContainerStore;
+  volumes: VolumeStore;
+}
+
+const live = ['running', 'paused', 'restarting'];
+
+/** Start, stop and exit handling. */
+export class ContainerLifecycle {
+  protected readonly root: string;
+  readonly store: ContainerStore;
+  readonly volumes: VolumeStore;
+
+  constructor(protected readonly options: LifecycleOptions) {
+    this.root = options.root;
+    this.store = options.store;
+    this.volumes = options.volumes;
+  }
+
+  /** Paths of a container's files. */
+  paths(id: string): { dir: string; rootfs: string; log: string; exitFile: string; oomFile: string; cgroupsPath: string } {
+    const dir = path.join(this.root, id);
+    return { dir, rootfs: path.join(dir, 'rootfs'), log: path.join(dir, 'ctr.log'), exitFile: path.join(this.root, 'exits', id), oomFile: path.join(dir, 'oom'), cgroupsPath: `/intermodal/${id}` };
+  }
+
+  /** Starts a created or exited container; a running one is left as it is. */
+  async start(idOrName: string): Promise<ContainerRecord> {
+    const record = await this.refresh(this.store.resolve(idOrName));
+    if (record.status === 'running') return record;
+    if (record.status === 'paused') throw new FailedPreconditionError(`container ${record.name} is paused; unpause it instead`);
+    const { engine } = this.options;
+    const p = this.paths(record.id);
+    const runtime = this.runtimeOf(record);
+    try {
+      await runtime.delete(record.id, { force: true });
+      if (!isMountPoint(p.rootfs)) mountAll(await engine.snapshots.mounts(record.id), p.rootfs);
+      const spec = record.spec;
+      const uses = (engine.db.prepare('SELECT volume, destination FROM container_volumes WHERE container_id = ?').all(record.id) as { volume: string; destination: string }[])
+        .map((u) => ({ ...u, readOnly: spec.mounts.find((m) => m.destination === u.destination)?.readOnly ?? false }));
+      const oci = buildSpec({
+        image: engine.images.config(record.imageId).config ?? {},
+        rootfs: p.rootfs,
+        hostname: spec.hostname ?? record.id.slice(0, 12),
+        cgroupsPath: p.cgroupsPath,
+        ...optional(spec),
+        mounts: ociMounts(this.volumes, p.rootfs, spec.mounts.filter((m) => m.type === 'bind'), uses, spec.tmpfs),
+        annotations: { 'org.intermodal.container.name': record.name },
+      });
+      fs.writeFileSync(path.join(p.dir, 'config.json'), JSON.stringify(oci));
+      fs.rmSync(p.oomFile, { force: true });
+      const created = await runtime.create(record.id, p.dir, {
+        logPath: p.log,
+        exitDir: path.dirname(p.exitFile),
+        ...(this.options.exitCommand && { exitCommand: this.options.exitCommand(record.id) }),
+      });
+      await runtime.start(record.id);
+      return this.store.update(record.id, { status: 'running', pid: created.pid, conmonPid: created.monitorPid, startedAt: new Date(), stoppedByUser: false, error: undefined, exitCode: undefined, oomKilled: false });
+    } catch (err) {
+      await runtime.delete(record.id, { force: true }).catch(() => undefined);
+      this.unmountRootfs(record.id);
+      this.store.update(record.id, { error: (err as Error).message });
+      throw err;
+    }
+  }
+
+  /** SIGTERM (or the stop signal), then SIGKILL after `timeoutSeconds`; resolves once the exit is recorded. */
+  async stop(idOrName: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+    let record = await this.refresh(this.store.resolve(idOrName));
+    if (!live.includes(record.status)) return record;
+    record = this.store.update(record.id, { stoppedByUser: true });
+    const runtime = this.runtimeOf(record);
+    if (record.status === 'paused') await runtime.resume(record.id);
+    await runtime.kill(record.id, record.spec.stopSignal ?? 'SIGTERM').catch(() => undefined);
+    const timeout = timeoutSeconds ?? record.spec.stopTimeoutSeconds ?? 10;
+    if (await this.waitForExitFile(record.id, timeout * 1000)) return this.refresh(record);
+    return this.killAndWait(record);
+  }
+
+  /** Sends a signal; SIGKILL and SIGTERM count as a stop by the user for restart policies. */
+  async kill(idOrName: string, signal = 'SIGKILL'): Promise<ContainerRecord> {
+    const record = await this.refresh(this.store.resolve(idOrName));
+    if (record.status !== 'running') throw new FailedPreconditionError(`container ${record.name} is not running`);
+    this.store.update(record.id, { stoppedByUser: true });
+    await this.runtimeOf(record).kill(record.id, signal.startsWith('SIG') || /^\d+$/.test(signal) ? signal : `SIG${signal}`);
+    return this.store.get(record.id);
+  }
+
+  /** Stop then start. */
+  async restart(idOrName: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+    const record = await this.stop(idOrName, timeoutSeconds);
+    return this.start(record.id);
+  }
+
+  /** Freezes every process of the container (cgroup freezer). */
+  async pause(idOrName: string): Promise<ContainerRecord> {
+    const record = await this.refresh(this.store.resolve(idOrName));
+    if (record.status !== 'running') throw new FailedPreconditionError(`container ${record.name} is not running`);
+    await this.runtimeOf(record).pause(record.id);
+    return this.store.update(record.id, { status: 'paused' });
+  }
+
+  /** Thaws a paused container. */
+  async unpause(idOrName: string): Promise<ContainerRecord> {
+    const record = await this.refresh(this.store.resolve(idOrName));
+    if (record.status !== 'paused') throw new FailedPreconditionError(`container ${record.name} is not paused`);
+    await this.runtimeOf(record).resume(record.id);
+    return this.store.update(record.id, { status: 'running' });
+  }
+
+  /** Runs a command in a running container; resolves with its exit code. */
+  async exec(idOrName: string, args: string[], options: { env?: string[]; user?: string; workdir?: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+    const record = await this.refresh(this.store.resolve(idOrName));
+    if (record.status !== 'running') throw new FailedPreconditionError(`container ${record.name} is not running`);
+    const image = this.options.engine.images.config(record.imageId).config ?? {};
+    const rootfs = this.paths(record.id).rootfs;
+    const user = resolveUser(rootfs, options.user ?? record.spec.user ?? image.User);
+    const env = mergeEnv([...(image.Env ?? []), ...record.spec.env], options.env, { hostname: record.spec.hostname ?? record.id.slice(0, 12), home: user.home });
+    return this.runtimeOf(record).exec(record.id, { args, env, cwd: options.workdir ?? record.spec.workdir ?? (image.WorkingDir || '/'), user: { uid: user.uid, gid: user.gid, ...(user.additionalGids && { additionalGids: user.additionalGids }) } }, options);
+  }
+
+  /** Resolves with the exit code once the container has exited. */
+  async wait(idOrName: string): Promise<number> {
+    for (;;) {
+      const record = await this.refresh(this.store.resolve(idOrName));
+      if (!live.includes(record.status)) return record.exitCode ?? -1;
+      await sleep(50);
+    }
+  }
+
+  /** Records an exit if conmon has written one; the one place exits are recorded. */
+  async refresh(record: ContainerRecord): Promise<ContainerRecord> {
+    if (!live.includes(record.status)) return record;
+    const p = this.paths(record.id);
+    let code: number | undefined;
+    try {
+      code = Number(fs.readFileSync(p.exitFile, 'utf8').trim());
+    } catch {
+      if (record.conmonPid !== undefined && processAlive(record.conmonPid)) return record;
+      // The monitor is gone without an exit file (host restart): the container is gone too.
+      code = -1;
+    }
+    const claimed = this.options.engine.db
+      .prepare("UPDATE containers SET status = 'exited', exit_code = ?, finished_at = ?, oom_killed = ?, pid = NULL WHERE id = ? AND status IN ('running', 'paused', 'restarting')")
+      .run(code, Date.now(), fs.existsSync(p.oomFile) ? 1 : 0, record.id);
+    if (claimed.changes === 1) {
+      await this.runtimeOf(record).delete(record.id, { force: true }).catch(() => undefined);
+      this.unmountRootfs(record.id);
+      return this.afterExit(this.store.get(record.id));
+    }
+    return this.store.get(record.id);
+  }
+
+  /** Applies `--rm` and the restart policy to a container that just exited. */
+  private async afterExit(record: ContainerRecord): Promise<ContainerRecord> {
+    const policy = record.spec.restartPolicy;
+    const failed = (record.exitCode ?? 0) !== 0;
+    const restart = !record.stoppedByUser && (
+      policy.name === 'always' || policy.name === 'unless-stopped' ||
+      (policy.name === 'on-failure' && failed && (policy.maximumRetryCount === 0 || record.restartCount < policy.maximumRetryCount)));
+    if (restart) {
+      this.store.update(record.id, { restartCount: record.restartCount + 1 });
+      try {
+        return await this.start(record.id);
+      } catch {
+        return this.store.get(record.id);
+      }
+    }
+    if (record.spec.autoRemove) {
+      await (this as unknown as { remove(id: string, o: object): Promise<void> }).remove(record.id, { volumes: true });
+    }
+    return record;
+  }
+
+  /** SIGKILL to every process, then waits for the recorded exit. */
+  protected async killAndWait(record: ContainerRecord): Promise<ContainerRecord> {
+    this.store.update(record.id, { stoppedByUser: true });
+    const runtime = this.runtimeOf(record);
+    if (record.status === 'paused') await runtime.resume(record.id).catch(() => undefined);
+    await runtime.kill(record.id, 'SIGKILL', true).catch(() => undefined);
+    await this.waitForExitFile(record.id, 10_000);
+    return this.refresh(this.store.get(record.id));
+  }
+
+  /** Polls for conmon's exit file; conmon writes it once it has reaped the container. */
+  private async waitForExitFile(id: string, timeoutMs: number): Promise<boolean> {
+    const file = this.paths(id).exitFile;
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(10)) {
+      if (fs.existsSync(file)) return true;
+    }
+    return fs.existsSync(file);
+  }
+
+  protected unmountRootfs(id: string): void {
+    const rootfs = this.paths(id).rootfs;
+    if (isMountPoint(rootfs)) unmount(rootfs);
+  }
+
+  protected runtimeOf(record: ContainerRecord): Runtime {
+    const runtime = this.options.runtimes[record.spec.runtime];
+    if (!runtime) throw new NotImplementedError(`runtime '${record.spec.runtime}' is not available on this host`);
+    return runtime;
+  }
+}
+
+function optional(spec: ContainerRecord['spec']): Record<string, unknown> {
+  const keys = ['cmd', 'entrypoint', 'env', 'workdir', 'user', 'readOnly', 'privileged', 'capAdd', 'capDrop', 'memoryBytes', 'cpus', 'cpuShares', 'pidsLimit', 'blkioWeight', 'userns'] as const;
+  return Object.fromEntries(keys.filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]]));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

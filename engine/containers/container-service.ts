@@ -1,0 +1,125 @@
+/**
+ * The container lifecycle, Docker style, over the image store, the overlay snapshotter and
+ * an OCI runtime under conmon. A container's files live in `containers/<id>/` (bundle,
+ * log, monitor files) and its root filesystem is its snapshot, mounted only while it runs,
+ * so a stopped container holds no mount. Every step that can fail undoes what it did.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { FailedPreconditionError } from '../errors.js';
+import type { Engine } from '../engine.js';
+import { processArgs } from '../runtime/spec/build-spec.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { checkContainerName, generateName, newContainerId } from './container-names.js';
+import { resolveVolumes } from './container-mounts.js';
+import type { ContainerSpec } from './container-spec.js';
+import { type ContainerRecord, ContainerStore } from './container-store.js';
+import { ContainerLifecycle } from './container-lifecycle.js';
+import { VolumeStore } from './volume-store.js';
+
+/** What the service needs from its host program. */
+export interface ContainerServiceOptions {
+  engine: Engine;
+  /** Runtimes by name ('runc', 'crun'). */
+  runtimes: Record<string, Runtime>;
+  /** The command conmon runs when a container exits, given its id (records the exit, applies the restart policy). */
+  exitCommand?: (id: string) => string[];
+}
+
+/** Creates, runs and removes containers. */
+export class ContainerService extends ContainerLifecycle {
+  constructor(options: ContainerServiceOptions) {
+    const root = path.join(options.engine.config.dataDir, 'containers');
+    fs.mkdirSync(path.join(root, 'exits'), { recursive: true, mode: 0o700 });
+    super({
+      ...options,
+      root,
+      store: new ContainerStore(options.engine.db),
+      volumes: new VolumeStore(options.engine.db, path.join(options.engine.config.dataDir, 'volumes')),
+    });
+  }
+
+  /** Creates a container (not started). Nothing is left behind if any part is refused. */
+  async create(spec: ContainerSpec, name?: string): Promise<ContainerRecord> {
+    const { engine } = this.options;
+    const image = engine.images.resolve(spec.image);
+    const config = engine.images.config(image.id).config ?? {};
+    processArgs(config, spec.entrypoint, spec.cmd);
+    if (!this.options.runtimes[spec.runtime]) throw new FailedPreconditionError(`runtime '${spec.runtime}' is not available on this host`);
+    if (name !== undefined) checkContainerName(name);
+    const mounts = [...spec.mounts, ...this.volumesFrom(spec.volumesFrom)];
+    const id = newContainerId();
+    const record = this.store.insert({
+      id,
+      name: name ?? generateName((n) => this.store.nameTaken(n)),
+      imageId: image.id,
+      imageRef: spec.image,
+      spec: { ...spec, mounts, stopSignal: spec.stopSignal ?? config.StopSignal ?? 'SIGTERM' },
+    });
+    let volumesMade: string[] = [];
+    try {
+      const { uses, created } = resolveVolumes(this.volumes, mounts, Object.keys(config.Volumes ?? {}));
+      volumesMade = created;
+      const link = engine.db.prepare('INSERT INTO container_volumes (container_id, volume, destination) VALUES (?, ?, ?)');
+      for (const use of uses) link.run(id, use.volume, use.destination);
+      fs.mkdirSync(path.join(this.root, id, 'rootfs'), { recursive: true, mode: 0o711 });
+      await engine.snapshots.prepare(id, image.topLayer, { imageId: image.id, labels: { 'intermodal.container': record.name } });
+      return record;
+    } catch (err) {
+      await engine.snapshots.remove(id);
+      this.store.delete(id);
+      for (const volume of volumesMade) this.volumes.remove(volume, { force: true });
+      fs.rmSync(path.join(this.root, id), { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Removes a container, its snapshot and files; `-f` kills a running one, `-v` removes its anonymous volumes. */
+  async remove(idOrName: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    let record = await this.refresh(this.store.resolve(idOrName));
+    if (record.status === 'running' || record.status === 'paused' || record.status === 'restarting') {
+      if (!options.force) throw new FailedPreconditionError(`cannot remove container ${record.name}: it is ${record.status}; stop it first or use -f`);
+      record = await this.killAndWait(record);
+    }
+    const { engine } = this.options;
+    this.store.update(record.id, { status: 'removing' });
+    await this.runtimeOf(record).delete(record.id, { force: true });
+    this.unmountRootfs(record.id);
+    await engine.snapshots.remove(record.id);
+    const anonymous = (engine.db.prepare('SELECT v.name FROM container_volumes cv JOIN volumes v ON v.name = cv.volume WHERE cv.container_id = ? AND v.anonymous = 1').all(record.id) as { name: string }[]).map((r) => r.name);
+    this.store.delete(record.id);
+    if (options.volumes) for (const name of anonymous) if (this.volumes.users(name).length === 0) this.volumes.remove(name);
+    fs.rmSync(path.join(this.root, record.id), { recursive: true, force: true });
+    fs.rmSync(path.join(this.root, 'exits', record.id), { force: true });
+  }
+
+  /** Renames a container. */
+  rename(idOrName: string, newName: string): ContainerRecord {
+    checkContainerName(newName);
+    return this.store.update(this.store.resolve(idOrName).id, { name: newName });
+  }
+
+  /** Every container (`all`) or only running ones, states refreshed. */
+  async list(options: { all?: boolean } = {}): Promise<ContainerRecord[]> {
+    const records = await Promise.all(this.store.list().map((r) => this.refresh(r)));
+    return options.all ? records : records.filter((r) => r.status === 'running' || r.status === 'paused' || r.status === 'restarting');
+  }
+
+  /** The container, state refreshed. */
+  async get(idOrName: string): Promise<ContainerRecord> {
+    return this.refresh(this.store.resolve(idOrName));
+  }
+
+  private volumesFrom(sources: string[]): ContainerSpec['mounts'] {
+    return sources.flatMap((source) => {
+      const [ref, mode] = source.split(':');
+      const other = this.store.resolve(ref!);
+      const rows = this.options.engine.db.prepare('SELECT volume, destination FROM container_volumes WHERE container_id = ?').all(other.id) as { volume: string; destination: string }[];
+      const binds = other.spec.mounts.filter((m) => m.type === 'bind');
+      return [
+        ...rows.map((r) => ({ type: 'volume' as const, source: r.volume, destination: r.destination, readOnly: mode === 'ro' })),
+        ...binds.map((b) => ({ ...b, readOnly: mode === 'ro' || b.readOnly })),
+      ];
+    });
+  }
+}
