@@ -1,57 +1,64 @@
 /**
- * Overlayfs snapshots. Each snapshot has a short random directory id under the root:
- * `<id>/upper` (its writes), `<id>/work` (overlayfs scratch) and `<id>/merged` (a mount
- * point callers may use). The layers below belong to the layer store and are passed in as
- * a `layerDirs` function, so the snapshotter never writes to them.
+ * Snapshots as overlayfs mounts over the layer store's directories. Each snapshot has a
+ * short random directory id under the root, so keys (container ids, names) never become
+ * paths:
  *
- * Crash safety: directories are made under `.tmp-<pid>-<id>` and renamed into place only
- * after the row is committed, so a crash leaves either a temp dir of a dead process or a
- * row whose directory is still under its temp name; `cleanup` settles both.
+ *   <id>/upper   the snapshot's writes (active only)
+ *   <id>/work    overlayfs scratch, same filesystem as upper (active only)
+ *   <id>/merged  a mount point callers may use
+ *
+ * The layers below are passed in as a `layerDirs` function; the snapshotter never writes
+ * to them.
+ *
+ * Crash safety rests on one invariant: a row always has its directory. prepare makes the
+ * directories under `.tmp-<pid>-<id>` and renames them into place inside the transaction
+ * that inserts the row, so a crash leaves at most a directory without a row (a temp dir of
+ * a dead process, or `<id>` renamed but never committed); remove deletes the row before the
+ * directory, leaving the same. `cleanup` removes exactly those.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../../errors.js';
-import type { EngineDatabase } from '../../metadata/database.js';
-import type { Mount } from '../../mount/mount.js';
-import { mountsUnder, unmount } from '../../mount/mount-all.js';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { transaction, type EngineDatabase } from '../../metadata/database.js';
+import { mountsUnder, unmount, type Mount } from '../../mount/index.js';
 import { processIsAlive } from '../../process-alive.js';
 import type { Change, SnapshotInfo, SnapshotOptions, Snapshotter } from '../snapshotter.js';
 import { overlayDiff } from './overlay-diff.js';
+import { overlayOptions } from './overlay-features.js';
+import { snapshotInfo, SnapshotTable, type SnapshotRow } from './snapshot-table.js';
 
 /** What the overlay snapshotter needs. */
 export interface OverlaySnapshotterOptions {
-  /** Directory holding every snapshot's directories. */
+  /** Directory holding every snapshot's directories (DATA/snapshots); made if missing. */
   root: string;
   db: EngineDatabase;
   /** Unpacked layer directories of a chain, top-most first; NotFoundError for an unknown chain. */
   layerDirs: (chainId: string) => string[];
 }
 
-interface SnapshotRow {
-  key: string;
-  id: string;
-  kind: 'active' | 'view';
-  parent: string | null;
-  image_id: string | null;
-  labels: string;
-  created_at: number;
-}
+/** The lower dir of snapshots with no parent: overlayfs always needs one. */
+const EMPTY = 'empty';
+const TEMP = /^\.tmp-(\d+)-/;
 
 /** Snapshots as overlayfs mounts over the layer store's directories. */
 export class OverlaySnapshotter implements Snapshotter {
   private readonly root: string;
   private readonly db: EngineDatabase;
+  private readonly table: SnapshotTable;
   private readonly layerDirs: (chainId: string) => string[];
-  /** Lower dir for snapshots with no parent: overlayfs always needs one. */
   private readonly emptyDir: string;
 
   constructor(options: OverlaySnapshotterOptions) {
-    this.root = options.root;
+    fs.mkdirSync(options.root, { recursive: true, mode: 0o700 });
+    // Resolved once: mountinfo shows real paths, and removal must recognise every mount
+    // under a snapshot before it deletes recursively, or it would delete through one.
+    this.root = fs.realpathSync(options.root);
     this.db = options.db;
+    this.table = new SnapshotTable(options.db);
     this.layerDirs = options.layerDirs;
-    this.emptyDir = path.join(this.root, 'empty');
-    fs.mkdirSync(this.emptyDir, { recursive: true, mode: 0o700 });
+    this.emptyDir = path.join(this.root, EMPTY);
+    fs.mkdirSync(this.emptyDir, { recursive: true, mode: 0o755 });
   }
 
   async prepare(key: string, parent?: string, options: SnapshotOptions = {}): Promise<Mount[]> {
@@ -63,15 +70,16 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   async mounts(key: string): Promise<Mount[]> {
-    return this.mountsOf(this.row(key));
+    const row = this.row(key);
+    return this.mountsOf(row.kind, row.id, this.lowersOf(row.parent));
   }
 
   async stat(key: string): Promise<SnapshotInfo> {
-    return info(this.row(key));
+    return snapshotInfo(this.row(key));
   }
 
   async list(): Promise<SnapshotInfo[]> {
-    return (this.db.prepare('SELECT * FROM snapshots ORDER BY created_at').all() as SnapshotRow[]).map(info);
+    return this.table.all().map(snapshotInfo);
   }
 
   async diff(key: string): Promise<Change[]> {
@@ -83,102 +91,105 @@ export class OverlaySnapshotter implements Snapshotter {
     return path.join(this.root, this.activeRow(key).id, 'upper');
   }
 
-  /** The `merged` mount point reserved for this snapshot (callers may mount elsewhere). */
+  /** The `merged` directory reserved as this snapshot's mount point; callers may mount elsewhere. */
   async mountPoint(key: string): Promise<string> {
     return path.join(this.root, this.row(key).id, 'merged');
   }
 
   async remove(key: string): Promise<void> {
-    const row = this.db.prepare('SELECT * FROM snapshots WHERE key = ?').get(key) as SnapshotRow | undefined;
+    const row = this.table.get(key);
     if (!row) return;
     const dir = path.join(this.root, row.id);
-    // Deepest first: anything mounted inside merged goes before merged itself.
-    for (const target of mountsUnder(dir).reverse()) unmount(target);
-    this.db.prepare('DELETE FROM snapshots WHERE key = ?').run(key);
+    unmountFrom(dir);
+    // Row first: a crash between the two leaves a directory without a row, which cleanup finds.
+    this.table.delete(key);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
   /**
-   * Settles what a crash left: removes directories no row names (unmounting them first),
-   * except temp dirs of live processes, and rows whose directory is gone. Returns the
-   * directory names it removed.
+   * Removes what a crash left: directories under the root that no row names, unmounting
+   * whatever is mounted from them first. Temp dirs of live processes are theirs and stay.
+   * Run at start-up; returns the directory names it removed.
    */
   async cleanup(): Promise<string[]> {
-    const rows = this.db.prepare('SELECT * FROM snapshots').all() as SnapshotRow[];
-    const ids = new Set(rows.map((r) => r.id));
-    const removed: string[] = [];
-    for (const name of fs.readdirSync(this.root)) {
-      if (name === 'empty') continue;
-      const tmp = /^\.tmp-(\d+)-(.+)$/.exec(name);
-      if (tmp && processIsAlive(Number(tmp[1]))) continue;
-      if (tmp && ids.has(tmp[2]!) && !fs.existsSync(path.join(this.root, tmp[2]!))) {
-        // The row was committed but the rename did not happen: finish it.
-        fs.renameSync(path.join(this.root, name), path.join(this.root, tmp[2]!));
-        continue;
+    // Under the write lock, so that no prepare is between its rename and its commit, which
+    // would make its new directory look like an orphan.
+    return transaction(this.db, () => {
+      const ids = this.table.ids();
+      const removed: string[] = [];
+      for (const name of fs.readdirSync(this.root)) {
+        if (name === EMPTY || ids.has(name)) continue;
+        const pid = Number(TEMP.exec(name)?.[1]);
+        // Our own temp dirs are not in progress: prepare runs to its end without yielding.
+        if (pid && pid !== process.pid && processIsAlive(pid)) continue;
+        const dir = path.join(this.root, name);
+        unmountFrom(dir);
+        fs.rmSync(dir, { recursive: true, force: true });
+        removed.push(name);
       }
-      if (!tmp && ids.has(name)) continue;
-      const dir = path.join(this.root, name);
-      for (const target of mountsUnder(dir).reverse()) unmount(target);
-      fs.rmSync(dir, { recursive: true, force: true });
-      removed.push(name);
-    }
-    for (const row of rows) {
-      if (!fs.existsSync(path.join(this.root, row.id))) this.db.prepare('DELETE FROM snapshots WHERE key = ?').run(row.key);
-    }
-    return removed;
+      return removed;
+    });
   }
 
-  private async create(kind: 'active' | 'view', key: string, parent: string | undefined, options: SnapshotOptions): Promise<Mount[]> {
-    if (key.length === 0 || key.length > 255) throw new FailedPreconditionError(`snapshot key '${key}' must be 1 to 255 characters`);
-    if (this.db.prepare('SELECT 1 FROM snapshots WHERE key = ?').get(key)) throw new AlreadyExistsError(`snapshot '${key}' already exists`);
-    if (parent !== undefined) this.layerDirs(parent); // NotFoundError before anything is made
+  private create(kind: 'active' | 'view', key: string, parent: string | undefined, options: SnapshotOptions): Mount[] {
+    if (key.length === 0 || key.length > 255) throw new InvalidArgumentError(`snapshot key '${key}' must be 1 to 255 characters`);
+    if (kind === 'view' && parent === undefined) throw new InvalidArgumentError(`view '${key}' needs a parent`);
+    if (this.table.get(key)) throw new AlreadyExistsError(`snapshot '${key}' already exists`);
+    const lowers = this.lowersOf(parent ?? null); // NotFoundError before anything is made
     const id = crypto.randomBytes(6).toString('hex');
     const tmp = path.join(this.root, `.tmp-${process.pid}-${id}`);
-    fs.mkdirSync(tmp, { mode: 0o711 });
+    const dir = path.join(this.root, id);
+    let renamed = false;
     try {
+      fs.mkdirSync(tmp, { mode: 0o711 });
       if (kind === 'active') {
-        fs.mkdirSync(path.join(tmp, 'upper'), { mode: 0o755 });
+        makeUpper(path.join(tmp, 'upper'), lowers[0]!);
         fs.mkdirSync(path.join(tmp, 'work'), { mode: 0o700 });
       }
       fs.mkdirSync(path.join(tmp, 'merged'), { mode: 0o755 });
-      const row: SnapshotRow = { key, id, kind, parent: parent ?? null, image_id: options.imageId ?? null, labels: JSON.stringify(options.labels ?? {}), created_at: Date.now() };
-      try {
-        this.db
-          .prepare('INSERT INTO snapshots (key, id, kind, parent, image_id, labels, created_at) VALUES (@key, @id, @kind, @parent, @image_id, @labels, @created_at)')
-          .run(row);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new AlreadyExistsError(`snapshot '${key}' already exists`);
-        throw err;
-      }
-      fs.renameSync(tmp, path.join(this.root, id));
-      return this.mountsOf(row);
+      const row: SnapshotRow = {
+        key, id, kind,
+        parent: parent ?? null,
+        image_id: options.imageId ?? null,
+        labels: JSON.stringify(options.labels ?? {}),
+        created_at: Date.now(),
+      };
+      transaction(this.db, () => {
+        this.table.insert(row); // AlreadyExistsError if another process won the key
+        fs.renameSync(tmp, dir);
+        renamed = true;
+      });
     } catch (err) {
-      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.rmSync(renamed ? dir : tmp, { recursive: true, force: true });
       throw err;
     }
+    return this.mountsOf(kind, id, lowers);
   }
 
-  private mountsOf(row: SnapshotRow): Mount[] {
-    const lowers = row.parent !== null ? this.layerDirs(row.parent) : [this.emptyDir];
-    const dir = path.join(this.root, row.id);
-    if (row.kind === 'view') {
-      // overlayfs without an upper dir needs two lowers; one layer is a read-only bind.
-      if (lowers.length === 1) return [{ type: 'bind', source: lowers[0]!, options: ['rbind', 'ro'] }];
+  /** Lower dirs for a parent, top-most first; the shared empty dir for none. */
+  private lowersOf(parent: string | null): string[] {
+    if (parent === null) return [this.emptyDir];
+    const lowers = this.layerDirs(parent);
+    if (lowers.length === 0) throw new NotFoundError(`layer chain '${parent}' has no layers`);
+    return lowers;
+  }
+
+  private mountsOf(kind: 'active' | 'view', id: string, lowers: string[]): Mount[] {
+    if (kind === 'view') {
+      // overlayfs with no upper dir needs two lowers; a single layer is a read-only bind.
+      if (lowers.length === 1) return [{ type: 'bind', source: lowers[0]!, options: ['bind', 'ro'] }];
       return [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${lowers.join(':')}`] }];
     }
-    return [
-      {
-        type: 'overlay',
-        source: 'overlay',
-        // index=off: the inode index would tie the upper dir to these exact lower dirs and
-        // refuse a later mount after a layer dir is re-created with the same content.
-        options: [`lowerdir=${lowers.join(':')}`, `upperdir=${path.join(dir, 'upper')}`, `workdir=${path.join(dir, 'work')}`, 'index=off'],
-      },
-    ];
+    const dir = path.join(this.root, id);
+    return [{
+      type: 'overlay',
+      source: 'overlay',
+      options: [`lowerdir=${lowers.join(':')}`, `upperdir=${dir}/upper`, `workdir=${dir}/work`, ...overlayOptions()],
+    }];
   }
 
   private row(key: string): SnapshotRow {
-    const row = this.db.prepare('SELECT * FROM snapshots WHERE key = ?').get(key) as SnapshotRow | undefined;
+    const row = this.table.get(key);
     if (!row) throw new NotFoundError(`snapshot '${key}' not found`);
     return row;
   }
@@ -190,13 +201,23 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 }
 
-function info(row: SnapshotRow): SnapshotInfo {
-  return {
-    key: row.key,
-    kind: row.kind,
-    ...(row.parent !== null && { parent: row.parent }),
-    ...(row.image_id !== null && { imageId: row.image_id }),
-    labels: JSON.parse(row.labels) as Record<string, string>,
-    createdAt: new Date(row.created_at),
-  };
+/**
+ * Makes the upper dir with the mode and owner of the top layer's root: overlayfs shows the
+ * upper dir's attributes as the container's `/`, and an image may want other than 0755 root.
+ */
+function makeUpper(upper: string, topLower: string): void {
+  const st = fs.statSync(topLower);
+  fs.mkdirSync(upper);
+  // mkdir's mode is filtered by the umask; chmod is not.
+  fs.chmodSync(upper, st.mode & 0o7777);
+  if (st.uid !== process.geteuid?.() || st.gid !== process.getegid?.()) fs.chownSync(upper, st.uid, st.gid);
+}
+
+/**
+ * Unmounts everything mounted inside `dir` and any overlay using its directories that is
+ * mounted elsewhere, deepest and latest first. After this a recursive delete of `dir` cannot
+ * reach into a mounted filesystem.
+ */
+function unmountFrom(dir: string): void {
+  for (const m of mountsUnder(dir, true).reverse()) unmount(m.mountPoint);
 }
