@@ -30,10 +30,10 @@ export async function launchConmon(launch: ConmonLaunch): Promise<{ pid: number;
     '-r', launch.runtimeBinary, '--runtime-arg', '--root', '--runtime-arg', launch.runtimeRoot,
     '-b', bundle, '-p', path.join(bundle, 'init.pid'), '-P', conmonPidFile,
     '-l', `k8s-file:${options.logPath}`, '--exit-dir', options.exitDir, '-0', bundle,
-    '--socket-dir-path', path.join(launch.runtimeRoot, 'sockets'), '--log-level', 'error',
+    '--socket-dir-path', socketDir(launch.runtimeRoot), '--log-level', 'error',
     ...(options.exitCommand ? exitCommandArgs(options.exitCommand) : []),
   ];
-  fs.mkdirSync(path.join(launch.runtimeRoot, 'sockets'), { recursive: true });
+  fs.mkdirSync(socketDir(launch.runtimeRoot), { recursive: true });
   // conmon's own messages go to a file: it outlives us, so it must not hold a pipe of ours.
   const diagnostics = fs.openSync(path.join(bundle, 'conmon.err'), 'w');
   const child = spawn('conmon', args, {
@@ -50,6 +50,11 @@ export async function launchConmon(launch: ConmonLaunch): Promise<{ pid: number;
   }
   const monitorPid = Number(safeRead(conmonPidFile).trim());
   return { pid: report.data, monitorPid };
+}
+
+/** Beside the runtime root, not in it: runc takes every directory in its root for a container. */
+function socketDir(runtimeRoot: string): string {
+  return `${runtimeRoot}-sockets`;
 }
 
 function exitCommandArgs(command: string[]): string[] {
