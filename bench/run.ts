@@ -13,6 +13,7 @@ import { benchImageLoad } from './image-load.bench.js';
 import { startDockerd } from './lib/dockerd.js';
 import { appendResults, type BenchRow, renderTable } from './lib/report.js';
 import { benchSnapshots } from './snapshot.bench.js';
+import { benchContainerRun } from './container-run.bench.js';
 
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string', default: defaultDataDir }, runs: { type: 'string', default: '5' } } });
 const cacheDir = path.join(values['data-dir']!, 'bench-cache');
@@ -25,6 +26,7 @@ const peers = `Peers: ${'docker' in dockerd ? `docker ${dockerVersion(dockerd)}`
 try {
   rows.push(await benchImageLoad({ cacheDir, scratch, dockerd, runs }));
   rows.push(await benchSnapshots(scratch, 200));
+  rows.push(...(await benchContainerRun(scratch, dockerd, 50)));
 } finally {
   if ('stop' in dockerd) await dockerd.stop();
   fs.rmSync(scratch, { recursive: true, force: true });
