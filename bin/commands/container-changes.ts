@@ -9,8 +9,7 @@ export const diffCommand: Command = {
   summary: "List a container's changed files: A added, C changed, D deleted",
   async run(ctx, argv) {
     if (argv.length !== 1) throw new UsageError('diff needs one CONTAINER');
-    const record = await ctx.containers().get(argv[0]!);
-    for (const change of await ctx.engine().snapshots.diff(record.id)) ctx.out.write(`${change.kind} ${change.path}\n`);
+    for (const change of await ctx.containers().diff(argv[0]!)) ctx.out.write(`${change.kind} ${change.path}\n`);
     return 0;
   },
 };

@@ -16,6 +16,17 @@ import type { ContainerSpec } from './container-spec.js';
 import { type ContainerRecord, ContainerStore } from './container-store.js';
 import { ContainerLifecycle } from './container-lifecycle.js';
 import { VolumeStore } from './volume-store.js';
+import type { Change } from '../snapshots/snapshotter.js';
+
+const runtimeMountPoints = new Set(['/dev', '/proc', '/sys']);
+
+function isEmptyDir(p: string): boolean {
+  try {
+    return fs.readdirSync(p).length === 0;
+  } catch {
+    return false;
+  }
+}
 
 /** What the service needs from its host program. */
 export interface ContainerServiceOptions {
@@ -108,6 +119,36 @@ export class ContainerService extends ContainerLifecycle {
   /** The container, state refreshed. */
   async get(idOrName: string): Promise<ContainerRecord> {
     return this.refresh(this.store.resolve(idOrName));
+  }
+
+  /**
+   * The container's changes, as `docker diff`. The runtime makes empty mount points for
+   * /dev, /proc and /sys when the image lacks them; like Docker's init layer, they are
+   * not the user's changes and are left out.
+   */
+  async diff(idOrName: string): Promise<Change[]> {
+    const record = this.store.resolve(idOrName);
+    const upper = await this.options.engine.snapshots.upperDir(record.id);
+    return (await this.options.engine.snapshots.diff(record.id)).filter((c) => !(c.kind === 'A' && runtimeMountPoints.has(c.path) && isEmptyDir(path.join(upper, c.path))));
+  }
+
+  /**
+   * Settles what a crash or a host restart left: records exits that happened meanwhile
+   * (applying restart policies), unmounts root filesystems of containers that are not
+   * running (a crash between mount and start), deletes runtime state nothing owns, and
+   * removes snapshot directories no container owns.
+   */
+  async reconcile(): Promise<void> {
+    const { engine } = this.options;
+    for (const record of this.store.list()) {
+      const current = await this.refresh(record);
+      if (current.status === 'created' || current.status === 'exited' || current.status === 'removing') {
+        await this.runtimeOf(current).delete(current.id, { force: true }).catch(() => undefined);
+        this.unmountRootfs(current.id);
+      }
+      if (current.status === 'removing') await this.remove(current.id, { force: true });
+    }
+    await engine.snapshots.cleanup();
   }
 
   private volumesFrom(sources: string[]): ContainerSpec['mounts'] {

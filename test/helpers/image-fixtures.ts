@@ -90,3 +90,24 @@ export function listTree(dir: string): string[] {
   if (fs.existsSync(dir)) walk('');
   return out;
 }
+
+/**
+ * Two layer directories in the OCI whiteout convention: a busybox base with /etc/motd and
+ * /data/old/file, and a top layer that deletes /etc/motd (`.wh.motd`) and makes /data
+ * opaque (`.wh..wh..opq`) holding only /data/new.
+ */
+export function makeWhiteoutLayers(work: string): { base: string; top: string } {
+  const base = path.join(work, 'base');
+  makeBusyboxRootfs(base);
+  fs.writeFileSync(path.join(base, 'etc/motd'), 'deleted in layer 2\n');
+  fs.mkdirSync(path.join(base, 'data/old'), { recursive: true });
+  fs.writeFileSync(path.join(base, 'data/old/file'), 'hidden by an opaque dir\n');
+  fs.writeFileSync(path.join(base, 'etc/hostname'), 'base\n');
+  const top = path.join(work, 'top');
+  fs.mkdirSync(path.join(top, 'etc'), { recursive: true });
+  fs.writeFileSync(path.join(top, 'etc/.wh.motd'), '');
+  fs.mkdirSync(path.join(top, 'data'), { recursive: true });
+  fs.writeFileSync(path.join(top, 'data/.wh..wh..opq'), '');
+  fs.writeFileSync(path.join(top, 'data/new'), 'layer 2\n');
+  return { base, top };
+}

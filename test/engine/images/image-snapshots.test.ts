@@ -7,7 +7,7 @@ import { collectGarbage } from '../../../engine/images/garbage-collector.js';
 import type { ImageRecord } from '../../../engine/images/image-store.js';
 import { FailedPreconditionError } from '../../../engine/errors.js';
 import { mountAll, unmount } from '../../../engine/mount/index.js';
-import { buildDockerArchive, makeBusyboxRootfs } from '../../helpers/image-fixtures.js';
+import { buildDockerArchive, makeWhiteoutLayers } from '../../helpers/image-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { mountsUnder, openTestEngine, type TestEngine } from '../../helpers/test-engine.js';
 
@@ -19,18 +19,7 @@ describe('images on overlay snapshots: mount, commit, rmi', () => {
 
   before(() => {
     work = makeTempDir('image-snapshots');
-    const base = path.join(work, 'base');
-    makeBusyboxRootfs(base);
-    fs.writeFileSync(path.join(base, 'etc/motd'), 'deleted in layer 2\n');
-    fs.mkdirSync(path.join(base, 'data/old'), { recursive: true });
-    fs.writeFileSync(path.join(base, 'data/old/file'), 'hidden\n');
-    fs.writeFileSync(path.join(base, 'etc/hostname'), 'base\n');
-    const top = path.join(work, 'top');
-    fs.mkdirSync(path.join(top, 'etc'), { recursive: true });
-    fs.writeFileSync(path.join(top, 'etc/.wh.motd'), '');
-    fs.mkdirSync(path.join(top, 'data'), { recursive: true });
-    fs.writeFileSync(path.join(top, 'data/.wh..wh..opq'), '');
-    fs.writeFileSync(path.join(top, 'data/new'), 'layer 2\n');
+    const { base, top } = makeWhiteoutLayers(work);
     buildDockerArchive(path.join(work, 'img.tar'), { layers: [{ dir: base }, { dir: top }], tags: ['fixture/snap:1'], workDir: work });
   });
   after(() => removeTempDir(work));

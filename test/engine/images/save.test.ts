@@ -7,7 +7,7 @@ import { DirectorySink, TarSink } from '../../../engine/images/archive/layout-si
 import { saveDockerArchive } from '../../../engine/images/archive/save-docker-archive.js';
 import { saveOciLayout } from '../../../engine/images/archive/save-oci-layout.js';
 import type { ImageRecord } from '../../../engine/images/image-store.js';
-import { buildDockerArchive, makeBusyboxRootfs } from '../../helpers/image-fixtures.js';
+import { buildDockerArchive, makeWhiteoutLayers } from '../../helpers/image-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { openTestEngine, type TestEngine } from '../../helpers/test-engine.js';
 
@@ -19,17 +19,7 @@ describe('engine/images/archive/save', () => {
 
   before(() => {
     work = makeTempDir('save-fixtures');
-    const base = path.join(work, 'base');
-    makeBusyboxRootfs(base);
-    fs.writeFileSync(path.join(base, 'etc/motd'), 'deleted in layer 2\n');
-    fs.mkdirSync(path.join(base, 'data/old'), { recursive: true });
-    fs.writeFileSync(path.join(base, 'data/old/file'), 'hidden by an opaque dir\n');
-    const top = path.join(work, 'top');
-    fs.mkdirSync(path.join(top, 'etc'), { recursive: true });
-    fs.writeFileSync(path.join(top, 'etc/.wh.motd'), '');
-    fs.mkdirSync(path.join(top, 'data'), { recursive: true });
-    fs.writeFileSync(path.join(top, 'data/.wh..wh..opq'), '');
-    fs.writeFileSync(path.join(top, 'data/new'), 'only this\n');
+    const { base, top } = makeWhiteoutLayers(work);
     diffIds = buildDockerArchive(path.join(work, 'in.tar'), { layers: [{ dir: base }, { dir: top, gzip: true }], tags: ['fixture/save:1'], env: ['PATH=/bin', 'GREETING=hi'], workDir: work }).diffIds;
   });
   after(() => removeTempDir(work));
