@@ -10,5 +10,6 @@ export function makeTempDir(label: string): string {
 
 /** Removes a directory made by makeTempDir, whatever it holds. */
 export function removeTempDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
+  // Retries cover a conmon exit callback still finishing its last write in the dir.
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }

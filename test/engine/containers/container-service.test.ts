@@ -29,6 +29,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   throw new Error(`timed out waiting for ${what}`);
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('engine/containers/container-service (real runc and conmon)', function () {
   this.timeout(60_000);
   let work: string;
@@ -49,7 +58,10 @@ describe('engine/containers/container-service (real runc and conmon)', function 
     svc = openContainerService(t.engine);
   });
   afterEach(async () => {
+    const monitors = svc.store.list().map((r) => r.conmonPid).filter((pid): pid is number => pid !== undefined);
     for (const r of svc.store.list()) await svc.remove(r.id, { force: true, volumes: true }).catch(() => undefined);
+    // Each container's conmon runs its exit callback and then exits; wait for those we started.
+    await until('conmon monitors to exit', async () => (monitors.every((pid) => !alive(pid)) ? true : undefined), 10_000);
     const leftover = execFileSync('runc', ['--root', runcRoot(), 'list', '-q'], { encoding: 'utf8' }).trim();
     const mounts = mountsUnder(t.dataDir);
     t.destroy();
