@@ -18,4 +18,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run build --silent
 
-node dist/bin/intermodal.js info
+node dist/intermodal.mjs info

@@ -1,13 +1,14 @@
 /** Builds the container service for the CLI: runc (and crun when installed) under conmon. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ContainerService } from '../../engine/containers/container-service.js';
 import type { Engine } from '../../engine/engine.js';
 import { RuncRuntime } from '../../engine/runtime/runc/runc-runtime.js';
 import type { Runtime } from '../../engine/runtime/runtime.js';
 
-const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'intermodal.js');
+import { projectRoot } from '../../engine/project-root.js';
+
+const cli = path.join(projectRoot, 'dist', 'intermodal.mjs');
 
 /** The service; conmon calls `intermodal container-exited ID` back when a container exits. */
 export function openContainerService(engine: Engine): ContainerService {

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../../engine/project-root.js';
 
-/** The built CLI entry point. */
-export const cliPath = path.join(projectRoot, 'dist', 'bin', 'intermodal.js');
+/** The built CLI, bundled as users run it. */
+export const cliPath = path.join(projectRoot, 'dist', 'intermodal.mjs');
 
 /** What a CLI run produced. */
 export interface CliResult {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openContainerService } from '../../../bin/cli/open-container-service.js';
+import { cliPath } from '../../helpers/cli.js';
 import { readCgroupStats } from '../../../engine/containers/cgroup-stats.js';
 import { readLog } from '../../../engine/containers/container-log.js';
 import type { ContainerService } from '../../../engine/containers/container-service.js';
@@ -148,7 +149,7 @@ describe('engine/containers/container-service (real runc and conmon)', function 
   });
 
   it('keeps running after the process that started it exits, and records the exit later', async () => {
-    const cli = path.join(process.cwd(), 'dist', 'bin', 'intermodal.js');
+    const cli = cliPath;
     const id = execFileSync(process.execPath, [cli, '--data-dir', t.dataDir, 'run', '-d', 'test/busybox:1', 'sh', '-c', 'sleep 1; exit 4'], { encoding: 'utf8' }).trim();
     assert.equal((await svc.get(id)).status, 'running', 'the container outlived the CLI process');
     assert.equal(await svc.wait(id), 4);
