@@ -56,7 +56,8 @@ export class ContainerLifecycle {
     const p = this.paths(record.id);
     const runtime = this.runtimeOf(record);
     try {
-      await runtime.delete(record.id, { force: true });
+      // A container that ran before may have left runtime state (a crash); a new one has none.
+      if (record.startedAt !== undefined || record.error !== undefined) await runtime.delete(record.id, { force: true });
       if (!isMountPoint(p.rootfs)) mountAll(await engine.snapshots.mounts(record.id), p.rootfs);
       const spec = record.spec;
       const uses = (engine.db.prepare('SELECT volume, destination FROM container_volumes WHERE container_id = ?').all(record.id) as { volume: string; destination: string }[])

@@ -93,8 +93,12 @@ export class ContainerService extends ContainerLifecycle {
       record = await this.killAndWait(record);
     }
     const { engine } = this.options;
+    // Recording an exit already deleted the runtime state, and a container never started
+    // has none; only a failed start or a half-done removal may have left some.
+    const neverStarted = record.status === 'created' && record.startedAt === undefined && record.error === undefined;
+    const needsDelete = record.status !== 'exited' && !neverStarted;
     this.store.update(record.id, { status: 'removing' });
-    await this.runtimeOf(record).delete(record.id, { force: true });
+    if (needsDelete) await this.runtimeOf(record).delete(record.id, { force: true });
     this.unmountRootfs(record.id);
     await engine.snapshots.remove(record.id);
     const anonymous = (engine.db.prepare('SELECT v.name FROM container_volumes cv JOIN volumes v ON v.name = cv.volume WHERE cv.container_id = ? AND v.anonymous = 1').all(record.id) as { name: string }[]).map((r) => r.name);
