@@ -14,10 +14,17 @@ const cli = path.join(projectRoot, 'dist', 'intermodal.mjs');
 export function openContainerService(engine: Engine): ContainerService {
   const root = path.join(engine.config.dataDir, 'runtime');
   const runtimes: Record<string, Runtime> = { runc: new RuncRuntime({ binary: 'runc', root: path.join(root, 'runc') }) };
-  if (['/usr/bin/crun', '/usr/sbin/crun'].some((p) => fs.existsSync(p))) runtimes.crun = new RuncRuntime({ binary: 'crun', root: path.join(root, 'crun') });
+  if (crunUsable()) runtimes.crun = new RuncRuntime({ binary: 'crun', root: path.join(root, 'crun') });
   return new ContainerService({
     engine,
     runtimes,
     exitCommand: (id) => [process.execPath, cli, '--data-dir', engine.config.dataDir, 'container-exited', id],
   });
+}
+
+/** crun is installed and this host's cgroups are pure v1 or v2: crun refuses the hybrid layout. */
+export function crunUsable(): boolean {
+  const installed = ['/usr/bin/crun', '/usr/sbin/crun'].some((p) => fs.existsSync(p));
+  const hybrid = fs.existsSync('/sys/fs/cgroup/unified') && fs.existsSync('/sys/fs/cgroup/memory');
+  return installed && !hybrid;
 }

@@ -47,8 +47,11 @@ export class ContainerLifecycle {
     return { dir, rootfs: path.join(dir, 'rootfs'), log: path.join(dir, 'ctr.log'), exitFile: path.join(this.root, 'exits', id), oomFile: path.join(dir, 'oom'), cgroupsPath: `/intermodal/${id}` };
   }
 
-  /** Starts a created or exited container; a running one is left as it is. */
-  async start(idOrName: string): Promise<ContainerRecord> {
+  /**
+   * Starts a created or exited container; a running one is left as it is. `fromRestart`
+   * marks a start by the restart policy, which yields to a user's stop made meanwhile.
+   */
+  async start(idOrName: string, fromRestart = false): Promise<ContainerRecord> {
     const record = await this.refresh(this.store.resolve(idOrName));
     if (record.status === 'running') return record;
     if (record.status === 'paused') throw new FailedPreconditionError(`container ${record.name} is paused; unpause it instead`);
@@ -79,11 +82,17 @@ export class ContainerLifecycle {
         ...(this.options.exitCommand && { exitCommand: this.options.exitCommand(record.id) }),
       });
       await runtime.start(record.id);
-      return this.store.update(record.id, { status: 'running', pid: created.pid, conmonPid: created.monitorPid, startedAt: new Date(), stoppedByUser: false, error: undefined, exitCode: undefined, oomKilled: false });
+      const started = this.store.update(record.id, {
+        status: 'running', pid: created.pid, conmonPid: created.monitorPid, startedAt: new Date(), error: undefined, exitCode: undefined, oomKilled: false,
+        ...(!fromRestart && { stoppedByUser: false }),
+      });
+      // The user stopped it while the policy was restarting it: the stop wins.
+      if (fromRestart && started.stoppedByUser) return this.killAndWait(started);
+      return started;
     } catch (err) {
       await runtime.delete(record.id, { force: true }).catch(() => undefined);
       this.unmountRootfs(record.id);
-      this.store.update(record.id, { error: (err as Error).message });
+      this.store.update(record.id, { error: (err as Error).message, ...(fromRestart && { status: 'exited' as const }) });
       throw err;
     }
   }
@@ -93,6 +102,12 @@ export class ContainerLifecycle {
     let record = await this.refresh(this.store.resolve(idOrName));
     if (!live.includes(record.status)) return record;
     record = this.store.update(record.id, { stoppedByUser: true });
+    if (record.status === 'restarting') {
+      // The restarter sees stoppedByUser and stops what it starts; wait for it to finish.
+      for (const deadline = Date.now() + 15_000; record.status === 'restarting' && Date.now() < deadline; record = this.store.get(record.id)) await sleep(20);
+      record = await this.refresh(record);
+      if (!live.includes(record.status)) return record;
+    }
     const runtime = this.runtimeOf(record);
     if (record.status === 'paused') await runtime.resume(record.id);
     await runtime.kill(record.id, record.spec.stopSignal ?? 'SIGTERM').catch(() => undefined);
@@ -154,7 +169,8 @@ export class ContainerLifecycle {
 
   /** Records an exit if conmon has written one; the one place exits are recorded. */
   async refresh(record: ContainerRecord): Promise<ContainerRecord> {
-    if (!live.includes(record.status)) return record;
+    // A restarting container belongs to the process restarting it; its old exit file is stale.
+    if (!live.includes(record.status) || record.status === 'restarting') return record;
     const p = this.paths(record.id);
     let code: number | undefined;
     try {
@@ -165,7 +181,7 @@ export class ContainerLifecycle {
       code = -1;
     }
     const claimed = this.options.engine.db
-      .prepare("UPDATE containers SET status = 'exited', exit_code = ?, finished_at = ?, oom_killed = ?, pid = NULL WHERE id = ? AND status IN ('running', 'paused', 'restarting')")
+      .prepare("UPDATE containers SET status = 'exited', exit_code = ?, finished_at = ?, oom_killed = ?, pid = NULL WHERE id = ? AND status IN ('running', 'paused')")
       .run(code, Date.now(), fs.existsSync(p.oomFile) ? 1 : 0, record.id);
     if (claimed.changes === 1) {
       await this.runtimeOf(record).delete(record.id, { force: true }).catch(() => undefined);
@@ -183,12 +199,18 @@ export class ContainerLifecycle {
       policy.name === 'always' || policy.name === 'unless-stopped' ||
       (policy.name === 'on-failure' && failed && (policy.maximumRetryCount === 0 || record.restartCount < policy.maximumRetryCount)));
     if (restart) {
-      this.store.update(record.id, { restartCount: record.restartCount + 1 });
-      try {
-        return await this.start(record.id);
-      } catch {
-        return this.store.get(record.id);
+      // Claimed like an exit: only one process restarts it, and not after a user's stop.
+      const claimed = this.options.engine.db
+        .prepare("UPDATE containers SET status = 'restarting', restart_count = restart_count + 1 WHERE id = ? AND status = 'exited' AND stopped_by_user = 0")
+        .run(record.id);
+      if (claimed.changes === 1) {
+        try {
+          return await this.start(record.id, true);
+        } catch {
+          return this.store.get(record.id);
+        }
       }
+      return this.store.get(record.id);
     }
     if (record.spec.autoRemove) {
       await (this as unknown as { remove(id: string, o: object): Promise<void> }).remove(record.id, { volumes: true });

@@ -4,21 +4,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openContainerService } from '../../../bin/cli/open-container-service.js';
+import { crunUsable, openContainerService } from '../../../bin/cli/open-container-service.js';
 import { cliPath } from '../../helpers/cli.js';
 import { readCgroupStats } from '../../../engine/containers/cgroup-stats.js';
 import { readLog } from '../../../engine/containers/container-log.js';
 import type { ContainerService } from '../../../engine/containers/container-service.js';
 import type { ContainerSpec } from '../../../engine/containers/container-spec.js';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../../../engine/errors.js';
+import { commitSnapshot } from '../../../engine/images/commit-snapshot.js';
 import { importRootfs } from '../../../engine/images/import-rootfs.js';
 import { mountAll } from '../../../engine/mount/index.js';
 import { makeBusyboxRootfs } from '../../helpers/image-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { mountsUnder, openTestEngine, type TestEngine } from '../../helpers/test-engine.js';
 
-const spec = (cmd: string[], extra: Partial<ContainerSpec> = {}): ContainerSpec => ({
-  image: 'test/busybox:1', cmd, env: [], labels: {}, mounts: [], tmpfs: [], volumesFrom: [], readOnly: false, privileged: false,
+const spec = (cmd: string[] | undefined, extra: Partial<ContainerSpec> = {}): ContainerSpec => ({
+  image: 'test/busybox:1', ...(cmd && { cmd }), env: [], labels: {}, mounts: [], tmpfs: [], volumesFrom: [], readOnly: false, privileged: false,
   capAdd: [], capDrop: [], restartPolicy: { name: 'no', maximumRetryCount: 0 }, autoRemove: false, userns: false, runtime: 'runc', ...extra,
 });
 
@@ -172,5 +173,71 @@ describe('engine/containers/container-service (real runc and conmon)', function 
     assert.equal(volume?.anonymous, true);
     assert.equal(fs.readFileSync(path.join(volume!.mountpoint, 'file'), 'utf8'), 'kept\n');
     assert.deepEqual((await svc.diff(r.id)).map((c) => `${c.kind} ${c.path}`), ['C /bin', 'D /bin/cat', 'A /data', 'C /etc', 'A /etc/motd']);
+  });
+});
+
+describe('engine/containers/container-service: policies, runtimes and commit', function () {
+  this.timeout(60_000);
+  let work: string;
+  let t: TestEngine;
+  let svc: ContainerService;
+
+  before(() => {
+    work = makeTempDir('ctr-policy-fixtures');
+    makeBusyboxRootfs(path.join(work, 'rootfs'));
+    execFileSync('tar', ['-C', path.join(work, 'rootfs'), '-cf', path.join(work, 'rootfs.tar'), '.']);
+  });
+  after(() => removeTempDir(work));
+  beforeEach(async () => {
+    t = openTestEngine('containers-policy');
+    await importRootfs(t.engine, fs.createReadStream(path.join(work, 'rootfs.tar')), { ref: 'test/busybox:1', changes: ['CMD ["sh"]'] });
+    svc = openContainerService(t.engine);
+  });
+  afterEach(async () => {
+    const monitors = svc.store.list().map((r) => r.conmonPid).filter((pid): pid is number => pid !== undefined);
+    for (const r of svc.store.list()) await svc.remove(r.id, { force: true, volumes: true }).catch(() => undefined);
+    await until('conmon monitors to exit', async () => (monitors.every((pid) => !alive(pid)) ? true : undefined), 10_000);
+    const mounts = mountsUnder(t.dataDir);
+    t.destroy();
+    assert.deepEqual(mounts, []);
+  });
+
+  it('restarts an always container that exits by itself, but not one the user stopped', async () => {
+    const r = await svc.create(spec(['sh', '-c', 'sleep 0.2; exit 0'], { restartPolicy: { name: 'always', maximumRetryCount: 0 } }));
+    await svc.start(r.id);
+    await until('two restarts', async () => (svc.store.get(r.id).restartCount >= 2 ? true : undefined));
+    const stopped = await svc.stop(r.id, 1);
+    assert.equal(stopped.status, 'exited');
+    await sleep(600);
+    const later = await svc.get(r.id);
+    assert.equal(later.status, 'exited', 'a stop by the user is final');
+    assert.equal(later.restartCount, stopped.restartCount);
+  });
+
+  it('runs the same container under crun where the host allows it, and says so where not', async () => {
+    if (!crunUsable()) {
+      // crun refuses hybrid cgroup v1/v2 hosts such as this CI machine; the choice must fail cleanly.
+      await assert.rejects(svc.create(spec(['true'], { runtime: 'crun' })), /runtime 'crun' is not available on this host/);
+      assert.deepEqual(svc.store.list(), []);
+      return;
+    }
+    const r = await svc.create(spec(['sh', '-c', 'grep -E "^CapEff:" /proc/self/status; exit 6'], { runtime: 'crun' }));
+    await svc.start(r.id);
+    assert.equal(await svc.wait(r.id), 6);
+    assert.match((await readLog(svc.paths(r.id).log)).map((l) => l.text).join('\n'), /CapEff:\s+00000000a80425fb/);
+  });
+
+  it('commits a running container (paused while read) into an image that runs with the change', async () => {
+    const r = await svc.create(spec(['sh', '-c', 'echo committed > /greeting; exec sleep 300']));
+    await svc.start(r.id);
+    await until('the file to be written', async () => ((await svc.diff(r.id)).some((c) => c.path === '/greeting') ? true : undefined));
+    await svc.pause(r.id);
+    const image = await commitSnapshot(t.engine, r.id, { ref: 'test/committed:1', changes: ['CMD ["cat", "/greeting"]'] });
+    await svc.unpause(r.id);
+    const child = await svc.create(spec(undefined, { image: 'test/committed:1' }));
+    await svc.start(child.id);
+    assert.equal(await svc.wait(child.id), 0);
+    assert.deepEqual((await readLog(svc.paths(child.id).log)).map((l) => l.text), ['committed']);
+    assert.equal(t.engine.images.resolve('test/committed:1').id, image.id);
   });
 });
