@@ -14,9 +14,11 @@ import { cliPath } from '../test/helpers/cli.js';
 import type { PrivateDockerd } from './lib/dockerd.js';
 import type { BenchRow } from './lib/report.js';
 import { median, timeMs } from './lib/stats.js';
+import { benchDensity } from './container-density.bench.js';
 
 /** Runs the container run/rm benchmark; two rows. */
 export async function benchContainerRun(scratch: string, dockerd: PrivateDockerd | { reason: string }, runs: number): Promise<BenchRow[]> {
+  const rowsExtra: BenchRow[] = [];
   const rootfs = path.join(scratch, 'run-rootfs');
   makeBusyboxRootfs(rootfs);
   const tar = path.join(scratch, 'run-rootfs.tar');
@@ -49,6 +51,7 @@ export async function benchContainerRun(scratch: string, dockerd: PrivateDockerd
   } else {
     notes.push(dockerd.reason);
   }
+  rowsExtra.push(await benchDensity(dataDir, 200));
   const runP50 = median(ours.run);
   const rmP50 = median(ours.rm);
   return [
@@ -61,6 +64,7 @@ export async function benchContainerRun(scratch: string, dockerd: PrivateDockerd
       name: `rm -f of a running container, p50 of ${runs}`, ours: rmP50, unit: 'ms', peers: { 'raw runc delete -f': raw.rm, 'docker rm -f': docker.rm }, ratioAgainst: 'docker rm -f',
       target: '≤ 0.5× docker', met: Number.isNaN(docker.rm) ? undefined : rmP50 <= 0.5 * docker.rm,
     },
+    ...rowsExtra,
   ];
 }
 
