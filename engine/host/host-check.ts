@@ -27,8 +27,15 @@ export function checkHost(scratchDir: string): HostCheck[] {
     { name: 'cgroups', required: true, ...attempt(cgroupVersion) },
     { name: 'runc', required: true, ...attempt(() => version('runc', ['--version'])) },
     { name: 'conmon', required: true, ...attempt(() => version('conmon', ['--version'])) },
-    { name: 'crun', required: false, ...attempt(() => version('crun', ['--version'])) },
+    { name: 'crun', required: false, ...attempt(crunCheck) },
   ];
+}
+
+/** crun refuses hosts with cgroup v1 controllers and a v2 hierarchy mounted side by side. */
+function crunCheck(): string {
+  const found = version('crun', ['--version']);
+  if (fs.existsSync('/sys/fs/cgroup/unified') && fs.existsSync('/sys/fs/cgroup/memory')) fail(`${found}, but not usable: crun refuses hybrid cgroups (runc is used)`);
+  return found;
 }
 
 function attempt(fn: () => string): { ok: boolean; detail: string } {
