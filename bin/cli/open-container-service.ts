@@ -1,11 +1,10 @@
-/** Builds the container service for the CLI: runc (and crun when installed) under conmon. */
-import fs from 'node:fs';
+/** Builds the container service for the CLI: runc (and crun where the host allows it) under conmon. */
 import path from 'node:path';
 import { ContainerService } from '../../engine/containers/container-service.js';
+import { crunUsable } from '../../engine/host/host-check.js';
 import type { Engine } from '../../engine/engine.js';
 import { RuncRuntime } from '../../engine/runtime/runc/runc-runtime.js';
 import type { Runtime } from '../../engine/runtime/runtime.js';
-
 import { projectRoot } from '../../engine/project-root.js';
 
 const cli = path.join(projectRoot, 'dist', 'intermodal.mjs');
@@ -22,9 +21,3 @@ export function openContainerService(engine: Engine): ContainerService {
   });
 }
 
-/** crun is installed and this host's cgroups are pure v1 or v2: crun refuses the hybrid layout. */
-export function crunUsable(): boolean {
-  const installed = ['/usr/bin/crun', '/usr/sbin/crun'].some((p) => fs.existsSync(p));
-  const hybrid = fs.existsSync('/sys/fs/cgroup/unified') && fs.existsSync('/sys/fs/cgroup/memory');
-  return installed && !hybrid;
-}

@@ -31,10 +31,19 @@ export function checkHost(scratchDir: string): HostCheck[] {
   ];
 }
 
-/** crun refuses hosts with cgroup v1 controllers and a v2 hierarchy mounted side by side. */
+/** True when cgroup v1 controllers and a v2 hierarchy are mounted side by side, which crun refuses. */
+export function hybridCgroups(): boolean {
+  return fs.existsSync('/sys/fs/cgroup/unified') && fs.existsSync('/sys/fs/cgroup/memory');
+}
+
+/** crun is installed and this host's cgroup layout is one crun accepts. */
+export function crunUsable(): boolean {
+  return ['/usr/bin/crun', '/usr/sbin/crun'].some((p) => fs.existsSync(p)) && !hybridCgroups();
+}
+
 function crunCheck(): string {
   const found = version('crun', ['--version']);
-  if (fs.existsSync('/sys/fs/cgroup/unified') && fs.existsSync('/sys/fs/cgroup/memory')) fail(`${found}, but not usable: crun refuses hybrid cgroups (runc is used)`);
+  if (hybridCgroups()) fail(`${found}, but not usable: crun refuses hybrid cgroups (runc is used)`);
   return found;
 }
 
