@@ -61,10 +61,13 @@ describe('engine/containers/container-service (real runc and conmon)', function 
     svc = openContainerService(t.engine);
   });
   afterEach(async () => {
+    const ids = svc.store.list().map((r) => r.id);
     const monitors = svc.store.list().map((r) => r.conmonPid).filter((pid): pid is number => pid !== undefined);
     for (const r of svc.store.list()) await svc.remove(r.id, { force: true, volumes: true }).catch(() => undefined);
     // Each container's conmon runs its exit callback and then exits; wait for those we started.
     await until('conmon monitors to exit', async () => (monitors.every((pid) => !alive(pid)) ? true : undefined), 10_000);
+    const cgroups = ids.filter((id) => readCgroupStats(`/intermodal/${id}`) !== undefined);
+    assert.deepEqual(cgroups, [], 'no cgroup is left');
     const leftover = execFileSync('runc', ['--root', runcRoot(), 'list', '-q'], { encoding: 'utf8' }).trim();
     const mounts = mountsUnder(t.dataDir);
     t.destroy();
@@ -213,6 +216,20 @@ describe('engine/containers/container-service: policies, runtimes and commit', f
     const later = await svc.get(r.id);
     assert.equal(later.status, 'exited', 'a stop by the user is final');
     assert.equal(later.restartCount, stopped.restartCount);
+  });
+
+  it('restarts an unless-stopped container after a crash of its process, and not after a stop', async () => {
+    const r = await svc.create(spec(['sleep', '300'], { restartPolicy: { name: 'unless-stopped', maximumRetryCount: 0 } }));
+    const first = await svc.start(r.id);
+    process.kill(first.pid!, 'SIGKILL');
+    const restarted = await until('a restart after the kill', async () => {
+      const rec = svc.store.get(r.id);
+      return rec.status === 'running' && rec.restartCount === 1 ? rec : undefined;
+    });
+    assert.notEqual(restarted.pid, first.pid);
+    assert.equal((await svc.stop(r.id, 1)).status, 'exited');
+    await sleep(500);
+    assert.equal((await svc.get(r.id)).status, 'exited');
   });
 
   it('runs the same container under crun where the host allows it, and says so where not', async () => {
