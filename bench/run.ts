@@ -14,6 +14,7 @@ import { startDockerd } from './lib/dockerd.js';
 import { appendResults, type BenchRow, renderTable } from './lib/report.js';
 import { benchSnapshots } from './snapshot.bench.js';
 import { benchContainerRun } from './container-run.bench.js';
+import { benchRedisPong } from './redis-pong.bench.js';
 
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string', default: defaultDataDir }, runs: { type: 'string', default: '5' } } });
 const cacheDir = path.join(values['data-dir']!, 'bench-cache');
@@ -27,6 +28,7 @@ try {
   rows.push(await benchImageLoad({ cacheDir, scratch, dockerd, runs }));
   rows.push(await benchSnapshots(scratch, 200));
   rows.push(...(await benchContainerRun(scratch, dockerd, 50)));
+  rows.push(await benchRedisPong(path.join(scratch, 'redis-data'), cacheDir, dockerd, 10));
 } finally {
   if ('stop' in dockerd) await dockerd.stop();
   fs.rmSync(scratch, { recursive: true, force: true });
