@@ -29,8 +29,8 @@ export interface LifecycleOptions {
 
 const live = ['running', 'paused', 'restarting'];
 
-/** Start, stop and exit handling. */
-export class ContainerLifecycle {
+/** Start, stop and exit handling; the service adds creation and removal. */
+export abstract class ContainerLifecycle {
   protected readonly root: string;
   readonly store: ContainerStore;
   readonly volumes: VolumeStore;
@@ -212,9 +212,7 @@ export class ContainerLifecycle {
       }
       return this.store.get(record.id);
     }
-    if (record.spec.autoRemove) {
-      await (this as unknown as { remove(id: string, o: object): Promise<void> }).remove(record.id, { volumes: true });
-    }
+    if (record.spec.autoRemove) await this.remove(record.id, { volumes: true });
     return record;
   }
 
@@ -236,6 +234,9 @@ export class ContainerLifecycle {
     }
     return fs.existsSync(file);
   }
+
+  /** Removes a container (`--rm` calls it once the container has exited). */
+  abstract remove(idOrName: string, options?: { force?: boolean; volumes?: boolean }): Promise<void>;
 
   protected unmountRootfs(id: string): void {
     const rootfs = this.paths(id).rootfs;

@@ -86,7 +86,7 @@ export class ContainerService extends ContainerLifecycle {
   }
 
   /** Removes a container, its snapshot and files; `-f` kills a running one, `-v` removes its anonymous volumes. */
-  async remove(idOrName: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+  override async remove(idOrName: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     let record = await this.refresh(this.store.resolve(idOrName));
     if (record.status === 'running' || record.status === 'paused' || record.status === 'restarting') {
       if (!options.force) throw new FailedPreconditionError(`cannot remove container ${record.name}: it is ${record.status}; stop it first or use -f`);
