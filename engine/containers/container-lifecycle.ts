@@ -71,8 +71,8 @@ export abstract class ContainerLifecycle {
         hostname: spec.hostname ?? record.id.slice(0, 12),
         cgroupsPath: p.cgroupsPath,
         ...optional(spec),
-        mounts: ociMounts(this.volumes, p.rootfs, spec.mounts.filter((m) => m.type === 'bind'), uses, spec.tmpfs),
-        annotations: { 'org.intermodal.container.name': record.name },
+        ...ociMounts(this.volumes, p.rootfs, spec.mounts.filter((m) => m.type === 'bind'), uses, spec.tmpfs),
+        labels: { 'org.intermodal.container.name': record.name },
       });
       fs.writeFileSync(path.join(p.dir, 'config.json'), JSON.stringify(oci));
       fs.rmSync(p.oomFile, { force: true });
@@ -83,7 +83,7 @@ export abstract class ContainerLifecycle {
       });
       await runtime.start(record.id);
       const started = this.store.update(record.id, {
-        status: 'running', pid: created.pid, conmonPid: created.monitorPid, startedAt: new Date(), error: undefined, exitCode: undefined, oomKilled: false,
+        status: 'running', pid: created.pid, conmonPid: created.conmonPid, startedAt: new Date(), error: undefined, exitCode: undefined, oomKilled: false,
         ...(!fromRestart && { stoppedByUser: false }),
       });
       // The user stopped it while the policy was restarting it: the stop wins.
@@ -251,8 +251,13 @@ export abstract class ContainerLifecycle {
 }
 
 function optional(spec: ContainerRecord['spec']): Record<string, unknown> {
-  const keys = ['cmd', 'entrypoint', 'env', 'workdir', 'user', 'readOnly', 'privileged', 'capAdd', 'capDrop', 'memoryBytes', 'cpus', 'cpuShares', 'pidsLimit', 'blkioWeight', 'userns'] as const;
-  return Object.fromEntries(keys.filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]]));
+  const keys = ['entrypoint', 'env', 'workdir', 'user', 'readOnly', 'privileged', 'capAdd', 'capDrop', 'memoryBytes', 'cpus', 'cpuShares', 'pidsLimit', 'blkioWeight'] as const;
+  const userns = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  return {
+    ...Object.fromEntries(keys.filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]])),
+    ...(spec.cmd !== undefined && { args: spec.cmd }),
+    ...(spec.userns && { userns: { uidMap: userns, gidMap: userns } }),
+  };
 }
 
 function processAlive(pid: number): boolean {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
-import type { OciMount } from '../runtime/spec/oci-spec.js';
+import type { BindMount, TmpfsMount } from '../runtime/spec/build-spec.js';
 import type { MountSpec } from './container-spec.js';
 import type { VolumeStore } from './volume-store.js';
 
@@ -40,22 +40,19 @@ export function resolveVolumes(volumes: VolumeStore, mounts: MountSpec[], imageV
   return { uses, created };
 }
 
-/** The OCI mounts for binds, volumes and tmpfs; seeds empty volumes from `rootfs`. */
-export function ociMounts(volumes: VolumeStore, rootfs: string, binds: MountSpec[], uses: VolumeUse[], tmpfs: { destination: string; options: string[] }[]): OciMount[] {
-  const mounts: OciMount[] = [];
+/** The bind mounts (binds and volumes) and tmpfs mounts for buildSpec; seeds empty volumes from `rootfs`. */
+export function ociMounts(volumes: VolumeStore, rootfs: string, binds: MountSpec[], uses: VolumeUse[], tmpfs: { destination: string; options: string[] }[]): { mounts: BindMount[]; tmpfs: TmpfsMount[] } {
+  const mounts: BindMount[] = [];
   for (const bind of binds) {
     if (!fs.existsSync(bind.source)) throw new InvalidArgumentError(`bind mount source '${bind.source}' does not exist`);
-    mounts.push({ destination: bind.destination, type: 'bind', source: bind.source, options: ['rbind', 'rprivate', bind.readOnly ? 'ro' : 'rw'] });
+    mounts.push({ type: 'bind', source: bind.source, destination: bind.destination, readOnly: bind.readOnly });
   }
   for (const use of uses) {
     const volume = volumes.get(use.volume);
     seedVolume(volume.mountpoint, rootfs, use.destination);
-    mounts.push({ destination: use.destination, type: 'bind', source: volume.mountpoint, options: ['rbind', 'rprivate', use.readOnly ? 'ro' : 'rw'] });
+    mounts.push({ type: 'bind', source: volume.mountpoint, destination: use.destination, readOnly: use.readOnly });
   }
-  for (const t of tmpfs) {
-    mounts.push({ destination: t.destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...t.options] });
-  }
-  return mounts;
+  return { mounts, tmpfs: tmpfs.map((t) => ({ path: t.destination, options: t.options })) };
 }
 
 /** Copies the image's files at `destination` into a still-empty volume. */
