@@ -71,6 +71,8 @@ async function main(argv: string[]): Promise<number> {
     err: process.stderr,
   };
   try {
+    // Every command is a start-up here (there is no daemon), so each settles what a crashed one left.
+    if (command.name !== 'container-exited' && command.name !== 'info') await ctx.engine().recover();
     return await command.run(ctx, argv);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw Object.assign(err as Error, { usage: command.usage });

@@ -9,7 +9,7 @@ import { LocalContentStore } from './content/local/local-content-store.js';
 import { ImageStore } from './images/image-store.js';
 import { LayerStore } from './images/layer-store.js';
 import { type EngineDatabase, openDatabase } from './metadata/database.js';
-import { Lease } from './metadata/leases.js';
+import { Lease, liveLeases } from './metadata/leases.js';
 import { OverlaySnapshotter } from './snapshots/overlay/overlay-snapshotter.js';
 
 /** The opened engine. */
@@ -40,6 +40,19 @@ export class Engine {
   /** A lease for one operation; release it when the operation's images are recorded. */
   lease(): Lease {
     return new Lease(this.db);
+  }
+
+  /**
+   * Settles what a crashed process left: unpack and snapshot directories nothing owns,
+   * ingest files of dead writers. Safe while other processes work on the same data dir:
+   * each step spares what a live process has leased or is still making.
+   */
+  async recover(): Promise<{ layers: string[]; snapshots: string[]; ingests: string[] }> {
+    return {
+      layers: this.layers.cleanup(liveLeases(this.db)),
+      snapshots: await this.snapshots.cleanup(),
+      ingests: this.content.cleanupIngests(),
+    };
   }
 
   /** Closes the database. */

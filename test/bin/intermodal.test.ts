@@ -92,6 +92,19 @@ describe('bin/intermodal (image commands)', () => {
     assert.equal(fs.readdirSync(path.join(dataDir, 'content/ingest')).length, 0);
   });
 
+  it('settles what a crashed process left at the next command', async () => {
+    assert.equal((await runCli(dataDir, ['load', '-i', archive])).code, 0);
+    // What a process killed mid-unpack, mid-prepare and mid-ingest leaves (pid 999999999 is not alive).
+    const leftovers = [path.join(dataDir, 'layers', '.tmp-999999999-abc'), path.join(dataDir, 'snapshots', '.tmp-999999999-def')];
+    for (const dir of leftovers) fs.mkdirSync(path.join(dir, 'partial'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'content', 'ingest', '999999999-0123'), 'half a blob');
+    const listed = await runCli(dataDir, ['images', '-q']);
+    assert.equal(listed.code, 0, listed.stderr);
+    for (const dir of leftovers) assert.equal(fs.existsSync(dir), false, `${dir} is removed`);
+    assert.deepEqual(fs.readdirSync(path.join(dataDir, 'content', 'ingest')), []);
+    assert.equal(listed.stdout.trim().split('\n').length, 1, 'the loaded image is untouched');
+  });
+
   it('reports the host ready with info', async () => {
     const info = await runCli(dataDir, ['info']);
     assert.equal(info.code, 0, info.stdout);
