@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
+import { parseLogRecord } from '../../engine/containers/container-log.js';
 import type { ContainerService } from '../../engine/containers/container-service.js';
 import type { Command } from '../cli/command.js';
 import { parseContainerCommandLine } from '../cli/container-options.js';
@@ -66,8 +67,8 @@ export async function followUntilExit(svc: ContainerService, id: string, out: No
     const lines = (pending + data.toString('utf8')).split('\n');
     pending = lines.pop() ?? '';
     for (const line of lines) {
-      const m = /^\S+ (stdout|stderr) ([FP]) ?(.*)$/.exec(line);
-      if (m) (m[1] === 'stderr' ? err : out).write(m[3]! + (m[2] === 'F' ? '\n' : ''));
+      const record = parseLogRecord(line);
+      if (record) (record.stream === 'stderr' ? err : out).write(record.text + (record.partial ? '' : '\n'));
     }
   };
   const exitFile = svc.paths(id).exitFile;

@@ -13,6 +13,7 @@ import { isMountPoint, mountAll, unmount } from '../mount/index.js';
 import { buildSpec, mergeEnv } from '../runtime/spec/build-spec.js';
 import { resolveUser } from '../runtime/spec/container-user.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { processIsAlive } from '../process-alive.js';
 import { ociMounts } from './container-mounts.js';
 import type { ContainerRecord, ContainerStore } from './container-store.js';
 import type { VolumeStore } from './volume-store.js';
@@ -176,7 +177,7 @@ export abstract class ContainerLifecycle {
     try {
       code = Number(fs.readFileSync(p.exitFile, 'utf8').trim());
     } catch {
-      if (record.conmonPid !== undefined && processAlive(record.conmonPid)) return record;
+      if (record.conmonPid !== undefined && processIsAlive(record.conmonPid)) return record;
       // The monitor is gone without an exit file (host restart): the container is gone too.
       code = -1;
     }
@@ -258,13 +259,4 @@ function optional(spec: ContainerRecord['spec']): Record<string, unknown> {
     ...(spec.cmd !== undefined && { args: spec.cmd }),
     ...(spec.userns && { userns: { uidMap: userns, gidMap: userns } }),
   };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

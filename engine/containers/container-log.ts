@@ -22,7 +22,7 @@ export async function readLog(file: string, options: { since?: Date } = {}): Pro
   let pending: LogLine | undefined;
   const input = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
   for await (const record of input) {
-    const parsed = parseRecord(record);
+    const parsed = parseLogRecord(record);
     if (!parsed) continue;
     const line: LogLine = pending && pending.stream === parsed.stream ? { ...pending, text: pending.text + parsed.text } : { ...parsed };
     if (parsed.partial) {
@@ -36,7 +36,8 @@ export async function readLog(file: string, options: { since?: Date } = {}): Pro
   return lines;
 }
 
-function parseRecord(record: string): (LogLine & { partial: boolean }) | undefined {
+/** One k8s-file record; undefined for a line that is not one. */
+export function parseLogRecord(record: string): (LogLine & { partial: boolean }) | undefined {
   const m = /^(\S+) (stdout|stderr) ([FP]) ?(.*)$/.exec(record);
   if (!m) return undefined;
   return { timestamp: m[1]!, time: new Date(m[1]!), stream: m[2] as 'stdout' | 'stderr', partial: m[3] === 'P', text: m[4]! };

@@ -1,7 +1,7 @@
 /** An Engine over a scratch data dir, torn down with every mount under it. */
-import fs from 'node:fs';
 import { loadEngineConfig, type LayerLimits } from '../../engine/config.js';
 import { Engine } from '../../engine/engine.js';
+import { mountsUnder as engineMountsUnder } from '../../engine/mount/index.js';
 import { sys, MountFlags } from '../../engine/sys/index.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
@@ -30,12 +30,7 @@ export function openTestEngine(label: string, limits: Partial<LayerLimits> = {})
 
 /** Mount points at or below `dir`, in mount order. */
 export function mountsUnder(dir: string): string[] {
-  return fs
-    .readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((target): target is string => target !== undefined && (target === dir || target.startsWith(`${dir}/`)))
-    .map((target) => target.replace(/\\040/g, ' '));
+  return engineMountsUnder(dir).map((m) => m.mountPoint);
 }
 
 /** Collects a readable stream's bytes. */

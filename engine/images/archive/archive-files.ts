@@ -10,6 +10,7 @@ import type { LocalContentStore } from '../../content/local/local-content-store.
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { Lease } from '../../metadata/leases.js';
 import { readTar } from '../../layers/tar-reader.js';
+import { leaseBlob } from '../leased-operation.js';
 
 /** Metadata documents are small; anything larger is refused as a document. */
 const maxDocumentBytes = 4 * 1024 * 1024;
@@ -43,7 +44,7 @@ export class ArchiveFiles {
     const file = this.files.get(key);
     if (!file) throw new NotFoundError(`archive has no file '${name}'`);
     if (!('bytes' in file)) return file;
-    const stored = await content.write(file.bytes, { hold: (d) => lease.add(`blob:${d}`) });
+    const stored = await content.write(file.bytes, leaseBlob(lease));
     this.files.set(key, stored);
     return stored;
   }
@@ -73,7 +74,7 @@ export class ArchiveFiles {
         const stored = await content.write(entry.body, {
           ...(expected !== undefined && { digest: expected }),
           size: entry.header.size,
-          hold: (d) => lease.add(`blob:${d}`),
+          ...leaseBlob(lease),
         });
         archive.files.set(name, stored);
       } catch (err) {

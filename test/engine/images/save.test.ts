@@ -29,6 +29,18 @@ describe('engine/images/archive/save', () => {
   });
   afterEach(() => t.destroy());
 
+  /** Loads `archive` into a fresh store and checks it is the same image under the same name. */
+  async function assertLoadsBackAsSameImage(archive: string, label: string): Promise<void> {
+    const other = openTestEngine(label);
+    try {
+      const [again] = await loadImageArchive(other.engine, fs.createReadStream(archive));
+      assert.equal(again!.id, image.id);
+      assert.deepEqual(again!.refs, ['fixture/save:1']);
+    } finally {
+      other.destroy();
+    }
+  }
+
   it('writes a docker-archive that skopeo reads, with the same layers and config', async () => {
     const out = path.join(work, 'out.tar');
     await saveDockerArchive(t.engine, [{ image, refs: image.refs }], fs.createWriteStream(out));
@@ -45,14 +57,7 @@ describe('engine/images/archive/save', () => {
   it('round-trips through its own docker-archive to the same image ID', async () => {
     const out = path.join(work, 'round.tar');
     await saveDockerArchive(t.engine, [{ image, refs: image.refs }], fs.createWriteStream(out));
-    const other = openTestEngine('save-round');
-    try {
-      const [again] = await loadImageArchive(other.engine, fs.createReadStream(out));
-      assert.equal(again!.id, image.id);
-      assert.deepEqual(again!.refs, ['fixture/save:1']);
-    } finally {
-      other.destroy();
-    }
+    await assertLoadsBackAsSameImage(out, 'save-round');
   });
 
   it('writes an OCI layout that umoci unpacks with whiteouts applied', async () => {
@@ -73,13 +78,6 @@ describe('engine/images/archive/save', () => {
   it('writes an OCI layout tarball that loads back as the same image', async () => {
     const out = path.join(work, 'oci.tar');
     await saveOciLayout(t.engine, [{ image, refs: image.refs }], new TarSink(fs.createWriteStream(out)));
-    const other = openTestEngine('save-oci-round');
-    try {
-      const [again] = await loadImageArchive(other.engine, fs.createReadStream(out));
-      assert.equal(again!.id, image.id);
-      assert.deepEqual(again!.refs, ['fixture/save:1']);
-    } finally {
-      other.destroy();
-    }
+    await assertLoadsBackAsSameImage(out, 'save-oci-round');
   });
 });

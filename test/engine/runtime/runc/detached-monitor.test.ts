@@ -3,21 +3,13 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRunning, parentPid, readLog, RuntimeFixture, waitFor } from './runtime-fixture.js';
+import { isRunning, parentPid, readLog, RuntimeFixture, useRuntimeFixture, waitFor } from './runtime-fixture.js';
 
 const runtimeModule = fileURLToPath(new URL('../../../../engine/runtime/runc/runc-runtime.js', import.meta.url));
 
 describe('engine/runtime/runc/runc-runtime monitor outlives the engine', () => {
   let f: RuntimeFixture;
-
-  beforeEach(() => {
-    f = new RuntimeFixture('runc');
-  });
-  afterEach(async () => {
-    await f.cleanup();
-    assert.deepEqual(f.list(), []);
-    f.dispose();
-  });
+  useRuntimeFixture((fixture) => { f = fixture; });
 
   it('keeps running and logging after the process that created it has exited', async () => {
     const b = f.bundle({ args: ['sh', '-c', 'echo started; while true; do sleep 0.2; [ -e /tmp/stop ] && break; done; echo stopping; exit 7'] });

@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cgroupDir, cgroupV2, readLog, RuntimeFixture, waitFor } from './runtime-fixture.js';
+import { cgroupDir, cgroupV2, readLog, RuntimeFixture, useRuntimeFixture, waitFor } from './runtime-fixture.js';
 
 const read = (file: string): string => fs.readFileSync(file, 'utf8').trim();
 
 describe('engine/runtime/runc/runc-runtime limits (real runc and cgroups)', () => {
   let f: RuntimeFixture;
-
-  beforeEach(() => {
-    f = new RuntimeFixture('runc');
-  });
-  afterEach(async () => {
-    await f.cleanup();
-    assert.deepEqual(f.list(), []);
-    f.dispose();
-  });
+  useRuntimeFixture((fixture) => { f = fixture; });
 
   it('OOM-kills a process that outgrows its memory limit and reports it', async () => {
     // The shell doubles a string until the 32 MiB cgroup has no room; with swap equal to

@@ -4,6 +4,7 @@
  * that deletes exactly the containers it created and kills only the conmon processes they
  * got. `list()` reads the state root with the runtime binary itself, not our code.
  */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -183,3 +184,20 @@ export function cgroupDir(cgroupsPath: string, controller: string): string {
 /** Whether cgroup v2 is the only hierarchy. */
 export const cgroupV2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
 
+
+/**
+ * Gives each test of the calling suite a fresh runc fixture (through `set`) and, after each,
+ * deletes its containers and asserts runc's state root is empty before disposing of it.
+ */
+export function useRuntimeFixture(set: (fixture: RuntimeFixture) => void): void {
+  let current: RuntimeFixture;
+  beforeEach(() => {
+    current = new RuntimeFixture('runc');
+    set(current);
+  });
+  afterEach(async () => {
+    await current.cleanup();
+    assert.deepEqual(current.list(), []);
+    current.dispose();
+  });
+}

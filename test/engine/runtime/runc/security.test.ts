@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { readLog, RuntimeFixture, waitFor, type TestBundle } from './runtime-fixture.js';
+import { readLog, RuntimeFixture, useRuntimeFixture, waitFor, type TestBundle } from './runtime-fixture.js';
 import type { SpecInput } from '../../../../engine/runtime/spec/build-spec.js';
 
 describe('engine/runtime/runc/runc-runtime security defaults (real runc)', () => {
   let f: RuntimeFixture;
-
-  beforeEach(() => {
-    f = new RuntimeFixture('runc');
-  });
-  afterEach(async () => {
-    await f.cleanup();
-    assert.deepEqual(f.list(), []);
-    f.dispose();
-  });
+  useRuntimeFixture((fixture) => { f = fixture; });
 
   /** Runs `script` in a fresh container to completion; its exit code and stdout+stderr text. */
   async function runScript(script: string, input: Partial<SpecInput> = {}, prepare?: (rootfs: string) => void): Promise<{ code: number; out: string; b: TestBundle }> {
