@@ -1,0 +1,125 @@
+/**
+ * The compute driver contract, shaped like Nova's virt driver: the API layer talks to
+ * compute only through this interface, so the local engine, a Docker Engine host and a
+ * cluster engine are interchangeable. A driver manages only instances it created (it
+ * marks them with labels) and never lists or touches anything else on its host.
+ *
+ * Errors are the engine's categories (engine/errors.ts): NotFoundError for an unknown
+ * instance, InvalidArgumentError for a spec it refuses, FailedPreconditionError for a
+ * state that does not allow the operation. The API maps them to its own faults.
+ */
+
+/** Nova's power states (nova/compute/power_state.py); the API reports these numbers. */
+export const PowerState = {
+  NOSTATE: 0,
+  RUNNING: 1,
+  PAUSED: 3,
+  SHUTDOWN: 4,
+  CRASHED: 6,
+  SUSPENDED: 7,
+} as const;
+export type PowerState = (typeof PowerState)[keyof typeof PowerState];
+
+/** The resources a flavor grants, applied as cgroup limits. */
+export interface InstanceResources {
+  vcpus: number;
+  /** Memory in MiB. */
+  memoryMb: number;
+  /** Root disk in GiB; 0 = unlimited. A driver that cannot enforce it records it. */
+  diskGb: number;
+}
+
+/** A file the driver writes into the instance before it starts (config drive, SSH keys). */
+export interface InjectedFile {
+  /** Absolute path inside the instance. */
+  path: string;
+  contents: Buffer;
+  /** File mode; 0o644 unless given. */
+  mode?: number;
+}
+
+/** Everything needed to start an instance. */
+export interface SpawnRequest {
+  /** The API's id for the instance (the Nova server UUID); the driver keys on it. */
+  instanceId: string;
+  /** Display name; the hostname is derived from it. */
+  name: string;
+  /** Image to boot: an engine image id (sha256:...) or reference. */
+  image: string;
+  resources: InstanceResources;
+  /** Files placed in the instance before it starts. */
+  files: InjectedFile[];
+  /**
+   * A script to run at boot (user_data starting with `#!`): the driver places it and runs
+   * it before the image's own command.
+   */
+  bootScript?: Buffer;
+  /** Extra labels recorded with the instance (project, user). */
+  labels: Record<string, string>;
+}
+
+/** What a driver knows of one instance. */
+export interface InstanceInfo {
+  instanceId: string;
+  powerState: PowerState;
+  /** CPU time used, nanoseconds. */
+  cpuTimeNs: number;
+  /** Memory in use and the limit, bytes. */
+  memoryBytes: number;
+  maxMemoryBytes: number;
+  /** Exit code and reason when the instance stopped by itself (crash, OOM, command ended). */
+  exitCode?: number;
+  /** Why it stopped when that was not a user's action: 'OOM killed', 'exited with code 1'. */
+  failure?: string;
+  /** Addresses the instance has, by network name (filled in by networking). */
+  addresses: Record<string, Array<{ address: string; mac?: string }>>;
+}
+
+/** Host capacity for os-hypervisors; `used` figures come from allocations, not host-wide readings. */
+export interface AvailableResource {
+  hypervisorHostname: string;
+  hypervisorType: string;
+  vcpus: number;
+  vcpusUsed: number;
+  memoryMb: number;
+  memoryMbUsed: number;
+  localGb: number;
+  localGbUsed: number;
+  runningInstances: number;
+}
+
+/** A snapshot result: the new image in the engine's store. */
+export interface SnapshotResult {
+  /** Engine image id (sha256:...). */
+  imageId: string;
+  /** Bytes of the image's layers. */
+  size: number;
+}
+
+/** The driver interface. All methods are async and idempotent where Nova's are. */
+export interface ComputeDriver {
+  /** A short name: 'local', 'docker'. */
+  readonly type: string;
+  /** Creates and starts an instance. On failure nothing is left behind. */
+  spawn(request: SpawnRequest): Promise<InstanceInfo>;
+  /** Stops and removes an instance and everything it holds. Unknown ids are not an error. */
+  destroy(instanceId: string): Promise<void>;
+  /** The ids of every instance this driver created (and only those). */
+  listInstances(): Promise<string[]>;
+  getInfo(instanceId: string): Promise<InstanceInfo>;
+  powerOn(instanceId: string): Promise<void>;
+  /** Graceful stop (SIGTERM, then SIGKILL after `timeoutSeconds`). */
+  powerOff(instanceId: string, timeoutSeconds?: number): Promise<void>;
+  reboot(instanceId: string, type: 'SOFT' | 'HARD'): Promise<void>;
+  pause(instanceId: string): Promise<void>;
+  unpause(instanceId: string): Promise<void>;
+  /** Commits the instance's root filesystem to a new image (pausing it while read). */
+  snapshot(instanceId: string, options: { tag?: string; comment?: string }): Promise<SnapshotResult>;
+  /** The last `lines` lines of console output (all when omitted). */
+  getConsoleOutput(instanceId: string, lines?: number): Promise<string>;
+  /** Applies new resource limits to a running instance without restarting it. */
+  resize(instanceId: string, resources: InstanceResources): Promise<void>;
+  /** Replaces the instance's image, keeping its id (Nova rebuild). */
+  rebuild(instanceId: string, request: SpawnRequest): Promise<InstanceInfo>;
+  getAvailableResource(): Promise<AvailableResource>;
+}
