@@ -29,12 +29,13 @@ import { psCommand } from './commands/ps.js';
 import { renameCommand } from './commands/rename.js';
 import { createCommand, runCommand } from './commands/run.js';
 import { volumeCommand } from './commands/volume.js';
+import { serveCommand } from './commands/serve.js';
 
 const commands: Command[] = [
   infoCommand, runCommand, createCommand, startCommand, stopCommand, restartCommand, killCommand, pauseCommand, unpauseCommand,
   rmCommand, psCommand, logsCommand, execCommand, inspectCommand, commitCommand, diffCommand, topCommand, statsCommand, waitCommand,
   renameCommand, volumeCommand, imagesCommand, imageCommand, loadCommand, saveCommand, importCommand, tagCommand, rmiCommand,
-  containerExitedCommand,
+  containerExitedCommand, serveCommand,
 ];
 
 function help(): string {
