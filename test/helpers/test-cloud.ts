@@ -51,8 +51,11 @@ export async function startTestCloud(label: string): Promise<TestCloud> {
   const cloud: TestCloud = {
     url, dataDir, adminPassword, cloudsYaml,
     async openstack(args, auth) {
-      const env: NodeJS.ProcessEnv = { ...process.env, OS_CLIENT_CONFIG_FILE: cloudsYaml, OS_CLOUD: 'intermodal' };
-      if (auth) Object.assign(env, { OS_USERNAME: auth.username, OS_PASSWORD: auth.password, OS_PROJECT_NAME: auth.project });
+      // Another user logs in the openrc way (environment only): clouds.yaml would override it.
+      const env: NodeJS.ProcessEnv = auth
+        ? { ...process.env, OS_AUTH_URL: `${url}/identity`, OS_IDENTITY_API_VERSION: '3', OS_USERNAME: auth.username, OS_PASSWORD: auth.password,
+          OS_PROJECT_NAME: auth.project, OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_REGION_NAME: 'RegionOne' }
+        : { ...process.env, OS_CLIENT_CONFIG_FILE: cloudsYaml, OS_CLOUD: 'intermodal' };
       try {
         const { stdout } = await execFileAsync('openstack', args, { env, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
         return stdout;
