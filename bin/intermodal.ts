@@ -16,6 +16,10 @@ import { importCommand } from './commands/import.js';
 import { infoCommand } from './commands/info.js';
 import { inspectCommand } from './commands/inspect.js';
 import { loadCommand } from './commands/load.js';
+import { loginCommand } from './commands/login.js';
+import { logoutCommand } from './commands/logout.js';
+import { pullCommand } from './commands/pull.js';
+import { pushCommand } from './commands/push.js';
 import { rmiCommand } from './commands/rmi.js';
 import { saveCommand } from './commands/save.js';
 import { tagCommand } from './commands/tag.js';
@@ -35,12 +39,19 @@ const commands: Command[] = [
   infoCommand, runCommand, createCommand, startCommand, stopCommand, restartCommand, killCommand, pauseCommand, unpauseCommand,
   rmCommand, psCommand, logsCommand, execCommand, inspectCommand, commitCommand, diffCommand, topCommand, statsCommand, waitCommand,
   renameCommand, volumeCommand, imagesCommand, imageCommand, loadCommand, saveCommand, importCommand, tagCommand, rmiCommand,
+  pullCommand, pushCommand, loginCommand, logoutCommand,
   containerExitedCommand, serveCommand,
 ];
 
 function help(): string {
   const lines = commands.filter((c) => !c.summary.startsWith('(internal)')).map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
   return `Usage: intermodal [--data-dir DIR] COMMAND [ARGS]\n\nCommands:\n${lines.join('\n')}\n\nRun 'intermodal COMMAND --help' for a command's usage.\n`;
+}
+
+/** Registry settings from INTERMODAL_DEFAULT_REGISTRY and INTERMODAL_INSECURE_REGISTRIES (comma-separated hosts). */
+function registryEnvironment(env: NodeJS.ProcessEnv): { defaultRegistry?: string; insecure?: string[] } {
+  const insecure = env.INTERMODAL_INSECURE_REGISTRIES?.split(',').map((h) => h.trim()).filter(Boolean);
+  return { ...(env.INTERMODAL_DEFAULT_REGISTRY && { defaultRegistry: env.INTERMODAL_DEFAULT_REGISTRY }), ...(insecure && { insecure }) };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -61,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`Usage: intermodal ${command.usage}\n\n${command.summary}\n`);
     return 0;
   }
-  const config = loadEngineConfig({ ...(dataDir !== undefined && { dataDir }) });
+  const config = loadEngineConfig({ ...(dataDir !== undefined && { dataDir }), registries: registryEnvironment(process.env) });
   let engine: Engine | undefined;
   let containers: ContainerService | undefined;
   const ctx: CommandContext = {

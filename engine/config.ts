@@ -15,12 +15,32 @@ export interface LayerLimits {
   allowDevices: boolean;
 }
 
+/** How the registry client reaches registries. */
+export interface RegistryConfig {
+  /** Registry host[:port] for references that name none; none by default (no built-in host). */
+  defaultRegistry?: string;
+  /** Hosts (host[:port]) reached over plain HTTP; loopback hosts always are. */
+  insecure: string[];
+  /** Blobs downloaded or uploaded at once. */
+  maxConcurrentTransfers: number;
+  /** Blobs over this many bytes are pushed in PATCH chunks of this size. */
+  uploadChunkBytes: number;
+}
+
 /** The engine's whole configuration. */
 export interface EngineConfig {
   /** Root of all engine state: blobs, layers, snapshots, the SQLite database. */
   dataDir: string;
   layerLimits: LayerLimits;
+  registries: RegistryConfig;
 }
+
+/** Registry defaults: three transfers at once, as Docker does; 64 MiB upload chunks. */
+export const defaultRegistryConfig: RegistryConfig = {
+  insecure: [],
+  maxConcurrentTransfers: 3,
+  uploadChunkBytes: 64 * 1024 * 1024,
+};
 
 /** Generous defaults: a real distribution image is far below them, a bomb is far above. */
 export const defaultLayerLimits: LayerLimits = {
@@ -33,11 +53,17 @@ export const defaultLayerLimits: LayerLimits = {
 export const defaultDataDir = '/var/lib/intermodal';
 
 /** Builds the config from explicit options over the defaults; the only place defaults are applied. */
-export function loadEngineConfig(options: { dataDir?: string; layerLimits?: Partial<LayerLimits> } = {}): EngineConfig {
+export function loadEngineConfig(
+  options: { dataDir?: string; layerLimits?: Partial<LayerLimits>; registries?: Partial<RegistryConfig> } = {},
+): EngineConfig {
   const dataDir = path.resolve(options.dataDir ?? defaultDataDir);
   if (/[:,]/.test(dataDir)) {
     // overlayfs mount options use ':' and ',' as separators; such a path cannot be a lowerdir.
     throw new Error(`data dir '${dataDir}' must not contain ':' or ','`);
   }
-  return { dataDir, layerLimits: { ...defaultLayerLimits, ...options.layerLimits } };
+  return {
+    dataDir,
+    layerLimits: { ...defaultLayerLimits, ...options.layerLimits },
+    registries: { ...defaultRegistryConfig, ...options.registries },
+  };
 }

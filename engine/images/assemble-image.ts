@@ -16,6 +16,11 @@ export interface ImageParts {
   /** Layer blobs, base first. */
   layers: LayerBlob[];
   manifestDigest?: string;
+  /**
+   * Resolves when layer `index`'s blob is in the content store; lets a pull unpack each
+   * layer as soon as it has arrived while later ones are still downloading.
+   */
+  layerReady?: (index: number) => Promise<void>;
 }
 
 /** Unpacks the layers and records the image under `refs`. */
@@ -27,6 +32,7 @@ export async function assembleImage(engine: Engine, parts: ImageParts, refs: str
   }
   let parent: string | undefined;
   for (const [i, blob] of parts.layers.entries()) {
+    await parts.layerReady?.(i);
     const layer = await engine.layers.addFromBlob(blob, parent, lease, diffIds[i]);
     parent = layer.chainId;
   }

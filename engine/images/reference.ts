@@ -61,3 +61,27 @@ export function splitStoredReference(stored: string): { repository: string; tag:
   const colon = stored.lastIndexOf(':');
   return { repository: stored.slice(0, colon), tag: stored.slice(colon + 1) };
 }
+
+/** Where a repository lives: the registry's host[:port] and the repository path inside it. */
+export interface RegistryLocation {
+  host: string;
+  repository: string;
+}
+
+/**
+ * Splits a repository name into registry host and path, as Docker does: the first
+ * component is a host when it has a '.' or a ':' or is 'localhost'. A name without a host
+ * goes to `defaultRegistry`; with none configured that is an error, since Intermodal has no
+ * built-in registry to fall back on.
+ */
+export function registryLocation(name: string, defaultRegistry?: string): RegistryLocation {
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  if (slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
+    return { host: first, repository: name.slice(slash + 1) };
+  }
+  if (defaultRegistry === undefined || defaultRegistry === '') {
+    throw new InvalidArgumentError(`reference '${name}' names no registry host and no default registry is configured`);
+  }
+  return { host: defaultRegistry, repository: name };
+}
