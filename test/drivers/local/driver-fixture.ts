@@ -36,6 +36,8 @@ export interface ImageFixtures {
   hostTarget: string;
   rootfsTar: string;
   otherTar: string;
+  /** Only /bin/busybox: no /bin/sh to run a boot script with. */
+  noShellTar: string;
 }
 
 /** Builds the fixtures' rootfs tars (with GNU tar, not our code). */
@@ -53,7 +55,12 @@ export function makeImageFixtures(): ImageFixtures {
   fs.writeFileSync(path.join(rootfs, 'etc/flavour'), 'other\n');
   const otherTar = path.join(work, 'other.tar');
   execFileSync('tar', ['-C', rootfs, '-cf', otherTar, '.']);
-  return { work, hostTarget, rootfsTar, otherTar };
+  const bare = path.join(work, 'bare');
+  fs.mkdirSync(path.join(bare, 'bin'), { recursive: true });
+  fs.copyFileSync('/bin/busybox', path.join(bare, 'bin/busybox'));
+  const noShellTar = path.join(work, 'no-shell.tar');
+  execFileSync('tar', ['-C', bare, '-cf', noShellTar, '.']);
+  return { work, hostTarget, rootfsTar, otherTar, noShellTar };
 }
 
 /** One test's engine, container service and driver. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { readCgroupStats } from '../../../engine/containers/cgroup-stats.js';
 import { NotFoundError } from '../../../engine/errors.js';
+import { importRootfs } from '../../../engine/images/import-rootfs.js';
 import { PowerState } from '../../../drivers/compute-driver.js';
 import { mountsUnder } from '../../helpers/test-engine.js';
 import { type DriverFixture, type ImageFixtures, failingImage, makeImageFixtures, missingCommandImage, openDriverFixture, otherImage, removeImageFixtures, spawnRequest, tiny, until } from './driver-fixture.js';
@@ -69,6 +70,16 @@ describe('drivers/local/local-compute-driver (real runc, conmon, overlayfs)', fu
     const started = Date.now();
     await f.driver.powerOff('i-boot', 20);
     assert.ok(Date.now() - started < 5000, 'the exec\'d command received the stop signal');
+  });
+
+  it('records a boot script it cannot run when the image has no /bin/sh, and boots anyway', async () => {
+    await importRootfs(f.t.engine, fs.createReadStream(images.noShellTar), { ref: 'test/no-shell:1', changes: ['CMD ["/bin/busybox", "sleep", "300"]'] });
+    const info = await f.driver.spawn(spawnRequest('i-nosh', { image: 'test/no-shell:1', bootScript: Buffer.from('#!/bin/sh\ntouch /ran\n') }));
+    assert.equal(info.powerState, PowerState.RUNNING);
+    const record = await f.containers.get(f.containerId('i-nosh'));
+    assert.equal(record.spec.labels['org.intermodal.boot-script'], 'not run: the image has no /bin/sh');
+    assert.equal(record.spec.entrypoint, undefined, 'the command is the image\'s own');
+    assert.equal((await f.exec('i-nosh', ['/bin/busybox', 'ls', '/var/lib/cloud/instance/user-data.sh'])).code, 1, 'the script was not placed either');
   });
 
   it('returns a down instance with the reason and last output when its command fails at once', async () => {
