@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import sinon from 'sinon';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../../engine/errors.js';
 import { PowerState } from '../../../drivers/compute-driver.js';
 import { cliPath } from '../../helpers/cli.js';
@@ -67,6 +68,19 @@ describe('drivers/local/local-compute-driver refusals (real engine)', function (
       await assertNothingLeft();
     }
     await assert.rejects(f.driver.spawn(spawnRequest('../i-bad')), InvalidArgumentError);
+    await assertNothingLeft();
+  });
+
+  it('removes everything when the host fails to start the instance', async () => {
+    // A runtime failure that is not the program's own (cgroup setup, a killed runc) cannot be
+    // staged on demand, so the start is made to fail; the mounted rootfs is real.
+    const start = sinon.stub(f.containers, 'start').rejects(new Error('runc create failed: cgroup setup: device or resource busy'));
+    try {
+      await assert.rejects(f.driver.spawn(spawnRequest('i-hostfail', { files: [{ path: '/etc/x', contents: Buffer.from('x') }] })), /cgroup setup/);
+    } finally {
+      start.restore();
+    }
+    assert.equal(start.callCount, 1);
     await assertNothingLeft();
   });
 
