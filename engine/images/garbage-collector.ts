@@ -54,7 +54,8 @@ export function collectGarbage({ db, content, layers }: CollectTargets): Collect
   const wanted = new Set<string>();
   const refs = db.prepare(
     `SELECT config_digest AS d FROM images UNION SELECT manifest_digest FROM images WHERE manifest_digest IS NOT NULL
-     UNION SELECT lb.digest FROM layer_blobs lb WHERE lb.diff_id IN (SELECT diff_id FROM layers)`,
+     UNION SELECT lb.digest FROM layer_blobs lb WHERE lb.diff_id IN (SELECT diff_id FROM layers)
+     UNION SELECT digest FROM registry_blobs UNION SELECT digest FROM registry_manifests`,
   ).all() as { d: string }[];
   for (const { d } of refs) wanted.add(d);
   for (const digest of content.list()) {

@@ -101,4 +101,38 @@ export const migrations: string[] = [
     PRIMARY KEY (container_id, destination)
   );
   `,
+  `
+  -- The registry API's record of what was pushed, per repository ('team/app'). Blobs stay
+  -- in the content store; these rows say which repository may serve which blob and
+  -- manifest, and keep them from garbage collection while a repository refers to them.
+  CREATE TABLE registry_repositories (
+    name        TEXT PRIMARY KEY,
+    project     TEXT,                    -- owning project, set by the first push; NULL = any user
+    public      INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL
+  );
+  CREATE TABLE registry_blobs (
+    repository  TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (repository, digest)
+  );
+  CREATE TABLE registry_manifests (
+    repository  TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    media_type  TEXT NOT NULL,
+    image_id    TEXT,                    -- the image store image it made, if it is a runnable image
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (repository, digest)
+  );
+  -- A tag is valid while the image store's 'repository:tag' still names image_id (or
+  -- image_id is NULL: an index or artifact with no image here).
+  CREATE TABLE registry_tags (
+    repository  TEXT NOT NULL,
+    tag         TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    image_id    TEXT,
+    PRIMARY KEY (repository, tag)
+  );
+  `,
 ];
