@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { readCgroupStats } from '../../../engine/containers/cgroup-stats.js';
+import { openContainerService } from '../../../bin/cli/open-container-service.js';
+import { loadEngineConfig } from '../../../engine/config.js';
+import { Engine } from '../../../engine/engine.js';
 import { NotFoundError } from '../../../engine/errors.js';
+import { LocalComputeDriver } from '../../../drivers/local/index.js';
 import { importRootfs } from '../../../engine/images/import-rootfs.js';
 import { PowerState } from '../../../drivers/compute-driver.js';
 import { mountsUnder } from '../../helpers/test-engine.js';
@@ -98,6 +102,18 @@ describe('drivers/local/local-compute-driver (real runc, conmon, overlayfs)', fu
     await f.driver.destroy('i-missing');
     assert.deepEqual(await f.driver.listInstances(), []);
     assert.deepEqual(await f.t.engine.snapshots.list(), []);
+  });
+
+  it('reports an instance the OOM killer ended as down, with the reason', async () => {
+    // pid 1 itself collects 64 MiB of output into a variable, in a 16 MiB flavor.
+    await importRootfs(f.t.engine, fs.createReadStream(images.rootfsTar), { ref: 'test/hog:1', changes: ['CMD ["sh", "-c", "echo hogging; x=$(head -c 67108864 /dev/zero | tr \\"\\\\0\\" x); sleep 300"]'] });
+    await f.driver.spawn(spawnRequest('i-oom', { image: 'test/hog:1', resources: { vcpus: 1, memoryMb: 16, diskGb: 0 } }));
+    const info = await until('the OOM kill', async () => {
+      const i = await f.driver.getInfo('i-oom');
+      return i.powerState === PowerState.SHUTDOWN ? i : undefined;
+    });
+    assert.equal(info.exitCode, 137);
+    assert.match(info.failure!, /^OOM killed; last output:\nhogging$/);
   });
 
   it('powers off and on; a user stop is not a failure', async () => {
@@ -209,6 +225,21 @@ describe('drivers/local/local-compute-driver (real runc, conmon, overlayfs)', fu
     await f.driver.destroy('i-del');
     await f.driver.destroy('never-existed');
     await assert.rejects(f.driver.getInfo('i-del'), NotFoundError);
+  });
+
+  it('sees its instances again from a new server process over the same data dir', async () => {
+    await f.driver.spawn(spawnRequest('i-keep'));
+    // What a restarted server builds: its own engine, container service and driver.
+    const engine = Engine.open(loadEngineConfig({ dataDir: f.t.dataDir }));
+    try {
+      const again = new LocalComputeDriver(openContainerService(engine), engine);
+      assert.deepEqual(await again.listInstances(), ['i-keep']);
+      assert.equal((await again.getInfo('i-keep')).powerState, PowerState.RUNNING);
+      await again.powerOff('i-keep', 5);
+    } finally {
+      engine.close();
+    }
+    assert.equal((await f.driver.getInfo('i-keep')).powerState, PowerState.SHUTDOWN);
   });
 
   it('reports host capacity and allocations of its own instances only', async () => {
