@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every benchmark, prints the table and appends it to
  * bench/RESULTS.md with the date, the machine and the peers' figures from the same run.
- * Options: --data-dir DIR (cache root, default /var/lib/intermodal), --runs N.
+ * Options: --data-dir DIR (cache root, default /var/lib/intermodal), --runs N, and
+ * --only NAME[,NAME] to run some benchmarks alone (load, snapshot, run, redis, registry).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,8 +16,11 @@ import { appendResults, type BenchRow, renderTable } from './lib/report.js';
 import { benchSnapshots } from './snapshot.bench.js';
 import { benchContainerRun } from './container-run.bench.js';
 import { benchRedisPong } from './redis-pong.bench.js';
+import { benchRegistry } from './registry-pull.bench.js';
 
-const { values } = parseArgs({ options: { 'data-dir': { type: 'string', default: defaultDataDir }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { 'data-dir': { type: 'string', default: defaultDataDir }, runs: { type: 'string', default: '5' }, only: { type: 'string' } } });
+const only = values.only?.split(',');
+const selected = (name: string): boolean => only === undefined || only.includes(name);
 const cacheDir = path.join(values['data-dir']!, 'bench-cache');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'intermodal-bench-'));
 const runs = Number(values.runs);
@@ -25,10 +29,11 @@ const rows: BenchRow[] = [];
 const dockerd = await startDockerd(path.join(scratch, 'dockerd'));
 const peers = `Peers: ${'docker' in dockerd ? `docker ${dockerVersion(dockerd)}` : `docker: ${dockerd.reason}`}; skopeo and umoci from Debian.`;
 try {
-  rows.push(await benchImageLoad({ cacheDir, scratch, dockerd, runs }));
-  rows.push(await benchSnapshots(scratch, 200));
-  rows.push(...(await benchContainerRun(scratch, dockerd, 50)));
-  rows.push(await benchRedisPong(path.join(scratch, 'redis-data'), cacheDir, dockerd, 10));
+  if (selected('load')) rows.push(await benchImageLoad({ cacheDir, scratch, dockerd, runs }));
+  if (selected('snapshot')) rows.push(await benchSnapshots(scratch, 200));
+  if (selected('run')) rows.push(...(await benchContainerRun(scratch, dockerd, 50)));
+  if (selected('redis')) rows.push(await benchRedisPong(path.join(scratch, 'redis-data'), cacheDir, dockerd, 10));
+  if (selected('registry')) rows.push(...(await benchRegistry({ cacheDir, scratch, dockerd, runs })));
 } finally {
   if ('stop' in dockerd) await dockerd.stop();
   fs.rmSync(scratch, { recursive: true, force: true });

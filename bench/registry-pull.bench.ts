@@ -1,0 +1,150 @@
+/**
+ * Registry transfers of the ~220 MB minbase+redis image against a local docker-registry:
+ * our pull (download, verify, unpack; a fresh store each run) against `docker pull` and
+ * `skopeo copy` + `umoci unpack`; a re-pull of an image whose base layer is already stored;
+ * and a push to a new repository against `docker push`. Every contender talks to the same
+ * registry over loopback in the same run.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cliPath } from '../test/helpers/cli.js';
+import { startRegistry } from '../test/helpers/registry-peer.js';
+import type { PrivateDockerd } from './lib/dockerd.js';
+import { minbaseArchive } from './lib/minbase-image.js';
+import { pushAppOnMinbase, pushMinbase } from './lib/registry-images.js';
+import type { BenchRow } from './lib/report.js';
+import { median, timeMs } from './lib/stats.js';
+
+/** What the registry benchmark needs. */
+export interface RegistryBenchContext {
+  cacheDir: string;
+  scratch: string;
+  dockerd: PrivateDockerd | { reason: string };
+  runs: number;
+}
+
+/** Runs the registry benchmarks; three rows (pull, re-pull, push). */
+export async function benchRegistry(ctx: RegistryBenchContext): Promise<BenchRow[]> {
+  const { archive } = minbaseArchive(ctx.cacheDir);
+  const registry = await startRegistry();
+  // Each push goes to a fresh second registry, which has none of the blobs and no history
+  // with either client, so that nothing is skipped or mounted.
+  const pushTo = async (tag: (targetHost: string) => void, push: (targetHost: string) => void): Promise<number> => {
+    const target = await startRegistry();
+    try {
+      tag(target.host);
+      return await timeMs(() => push(target.host));
+    } finally {
+      await target.stop();
+    }
+  };
+  try {
+    const host = registry.host;
+    pushMinbase(archive, host, 'bench/minbase');
+    await pushAppOnMinbase(host, 'bench/minbase', 'bench/app');
+    const image = `${host}/bench/minbase:latest`;
+    const blobBytes = layerBytes(path.join(registry.dir, 'data'));
+    const cli = (dataDir: string, args: string[]): void => void execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, ...args], { stdio: 'ignore' });
+    // Warm the registry's files in the page cache for every contender alike.
+    cli(path.join(ctx.scratch, 'warm'), ['pull', '-q', image]);
+    fs.rmSync(path.join(ctx.scratch, 'warm'), { recursive: true, force: true });
+
+    const pull: number[] = [];
+    const repull: number[] = [];
+    const push: number[] = [];
+    for (let i = 0; i < ctx.runs; i++) {
+      const dataDir = path.join(ctx.scratch, `pull-${i}`);
+      pull.push(await timeMs(() => cli(dataDir, ['pull', '-q', image])));
+      repull.push(await timeMs(() => cli(dataDir, ['pull', '-q', `${host}/bench/app:latest`])));
+      push.push(await pushTo(
+        (target) => cli(dataDir, ['tag', image, `${target}/bench/ours:latest`]),
+        (target) => cli(dataDir, ['push', '-q', `${target}/bench/ours:latest`]),
+      ));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+
+    const dockerPeers = { pull: NaN, repull: NaN, push: NaN };
+    const notes: string[] = [];
+    if ('docker' in ctx.dockerd) {
+      const docker = ctx.dockerd.docker;
+      const samples = { pull: [] as number[], repull: [] as number[], push: [] as number[] };
+      for (let i = 0; i < ctx.runs; i++) {
+        samples.pull.push(await timeMs(() => docker(['pull', '-q', image])));
+        samples.repull.push(await timeMs(() => docker(['pull', '-q', `${host}/bench/app:latest`])));
+        samples.push.push(await pushTo(
+          (target) => void docker(['tag', image, `${target}/bench/docker:latest`]),
+          (target) => void docker(['push', `${target}/bench/docker:latest`]),
+        ));
+        for (const name of docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n').filter(Boolean)) docker(['rmi', '-f', name]);
+        docker(['image', 'prune', '-f']);
+      }
+      dockerPeers.pull = median(samples.pull);
+      dockerPeers.repull = median(samples.repull);
+      dockerPeers.push = median(samples.push);
+    } else {
+      notes.push(ctx.dockerd.reason);
+    }
+
+    const skopeoUmoci: number[] = [];
+    for (let i = 0; i < Math.min(ctx.runs, 3); i++) {
+      const layout = path.join(ctx.scratch, `reg-oci-${i}`);
+      const bundle = path.join(ctx.scratch, `reg-bundle-${i}`);
+      skopeoUmoci.push(await timeMs(() => {
+        execFileSync('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${image}`, `oci:${layout}:latest`]);
+        execFileSync('umoci', ['unpack', '--image', `${layout}:latest`, bundle], { stdio: 'ignore' });
+      }));
+      fs.rmSync(layout, { recursive: true, force: true });
+      fs.rmSync(bundle, { recursive: true, force: true });
+    }
+
+    const size = `${(blobBytes / 1e6).toFixed(0)} MB gzip`;
+    const pullPeers = { 'docker pull': dockerPeers.pull, 'skopeo+umoci': median(skopeoUmoci) };
+    const fastestPull = Math.min(...Object.values(pullPeers).filter(Number.isFinite));
+    const rows: BenchRow[] = [
+      {
+        name: `pull minbase+redis (${size}) from local docker-registry, fresh store, incl. unpack, p50 of ${ctx.runs}`,
+        ours: median(pull),
+        unit: 'ms',
+        peers: pullPeers,
+        target: '≤ 0.4× the faster peer',
+        met: Number.isFinite(fastestPull) ? median(pull) <= 0.4 * fastestPull : undefined,
+        ...(notes.length > 0 && { note: notes.join('; ') }),
+      },
+      {
+        name: `re-pull: app image on minbase with the base layer stored, p50 of ${ctx.runs}`,
+        ours: median(repull),
+        unit: 'ms',
+        peers: { 'docker pull': dockerPeers.repull },
+        target: 'vs docker (no target in the issue)',
+        met: undefined,
+      },
+      {
+        name: `push minbase+redis to an empty registry, p50 of ${ctx.runs}`,
+        ours: median(push),
+        unit: 'ms',
+        peers: { 'docker push': dockerPeers.push },
+        target: 'vs docker (no target in the issue)',
+        met: undefined,
+        note: 'ours sends the gzip blob it pulled; docker recompresses the layer',
+      },
+    ];
+    return rows;
+  } finally {
+    await registry.stop();
+  }
+}
+
+/** Bytes of the layer blobs the registry stores (the largest is the minbase layer). */
+function layerBytes(root: string): number {
+  let largest = 0;
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name === 'data') largest = Math.max(largest, fs.statSync(full).size);
+    }
+  };
+  walk(root);
+  return largest;
+}
