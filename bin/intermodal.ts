@@ -79,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
     engine: () => (engine ??= Engine.open(config)),
     containers: () => (containers ??= openContainerService(ctx.engine())),
     dataDir: config.dataDir,
+    in: process.stdin,
     out: process.stdout,
     err: process.stderr,
   };

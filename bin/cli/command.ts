@@ -8,6 +8,8 @@ export interface CommandContext {
   /** The container service over the same engine, with runc and crun. */
   containers(): ContainerService;
   dataDir: string;
+  /** Our stdin, for commands that pass it on (`run -i`, `exec -i`). */
+  in: NodeJS.ReadStream;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
 }

@@ -89,6 +89,8 @@ export function parseContainerCommandLine(argv: string[]): ContainerCommandLine 
     userns: parseUserns(values.userns),
     ...(values['stop-signal'] !== undefined && { stopSignal: values['stop-signal'] }),
     ...(values['stop-timeout'] !== undefined && { stopTimeoutSeconds: parsePositiveInteger(values['stop-timeout'], '--stop-timeout') }),
+    ...(values.tty && { tty: true }),
+    ...(values.interactive && { openStdin: true }),
     runtime: parseRuntime(values.runtime),
   };
   return {

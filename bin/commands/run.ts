@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { parseLogRecord } from '../../engine/containers/container-log.js';
 import type { ContainerService } from '../../engine/containers/container-service.js';
 import type { Command } from '../cli/command.js';
+import { checkTerminalInput, runAttached } from '../cli/attached-run.js';
 import { parseContainerCommandLine } from '../cli/container-options.js';
 
 export const createCommand: Command = {
@@ -23,16 +24,19 @@ export const createCommand: Command = {
 
 export const runCommand: Command = {
   name: 'run',
-  usage: 'run [-d] [--rm] [--name NAME] [-e K=V] [-v SRC:DST[:ro]] [--memory 64m] [--cpus 0.5] [--pids-limit N] [--restart POLICY] ... IMAGE [COMMAND [ARG...]]',
+  usage: 'run [-d] [-i] [-t] [--rm] [--name NAME] [-e K=V] [-v SRC:DST[:ro]] [--memory 64m] [--cpus 0.5] [--pids-limit N] [--restart POLICY] ... IMAGE [COMMAND [ARG...]]',
   summary: 'Create and start a container; in the foreground, stream its output and exit with its code',
   async run(ctx, argv) {
     const line = parseContainerCommandLine(argv);
+    const attached = !line.detach && (line.interactive || line.tty);
+    if (attached) checkTerminalInput(line.interactive, line.tty, ctx.in);
     const svc = ctx.containers();
     const record = await svc.create(line.spec, line.name);
     try {
+      if (attached) return await runAttached(svc, record.id, { stdin: ctx.in, stdout: ctx.out, stderr: ctx.err }, line);
       await svc.start(record.id);
     } catch (err) {
-      if (line.spec.autoRemove) await svc.remove(record.id, { force: true, volumes: true });
+      if (line.spec.autoRemove) await svc.remove(record.id, { force: true, volumes: true }).catch(() => undefined);
       throw err;
     }
     if (line.detach) {

@@ -12,9 +12,10 @@ import type { Engine } from '../engine.js';
 import { isMountPoint, mountAll, unmount } from '../mount/index.js';
 import { buildSpec, mergeEnv } from '../runtime/spec/build-spec.js';
 import { resolveUser } from '../runtime/spec/container-user.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { AttachSession, Runtime } from '../runtime/runtime.js';
 import { processIsAlive } from '../process-alive.js';
 import { ociMounts } from './container-mounts.js';
+import { mountIdmappedRootfs, usernsRange } from './idmapped-rootfs.js';
 import type { ContainerRecord, ContainerStore } from './container-store.js';
 import type { VolumeStore } from './volume-store.js';
 
@@ -53,16 +54,46 @@ export abstract class ContainerLifecycle {
    * marks a start by the restart policy, which yields to a user's stop made meanwhile.
    */
   async start(idOrName: string, fromRestart = false): Promise<ContainerRecord> {
+    return (await this.startWith(idOrName, fromRestart)).record;
+  }
+
+  /**
+   * Starts a created or exited container with a session attached to its stdio before its
+   * program runs, so that no output is missed (`run -it`, `start -a`). A running container
+   * is attached to as it is.
+   */
+  async startAttached(idOrName: string, prepare?: (session: AttachSession) => void): Promise<{ record: ContainerRecord; session: AttachSession }> {
+    const { record, session } = await this.startWith(idOrName, false, prepare ?? (() => undefined));
+    if (session) return { record, session };
+    const attached = this.attach(record.id);
+    prepare?.(attached);
+    return { record, session: attached };
+  }
+
+  /** A session on a running container's stdio. */
+  attach(idOrName: string): AttachSession {
+    const record = this.store.resolve(idOrName);
+    if (!live.includes(record.status)) throw new FailedPreconditionError(`container ${record.name} is not running`);
+    return this.runtimeOf(record).attach(record.id, this.paths(record.id).dir);
+  }
+
+  /** `attach`, when given, is called with a session made between create and start. */
+  private async startWith(idOrName: string, fromRestart: boolean, attach?: (session: AttachSession) => void): Promise<{ record: ContainerRecord; session?: AttachSession }> {
     const record = await this.refresh(this.store.resolve(idOrName));
-    if (record.status === 'running') return record;
+    if (record.status === 'running') return { record };
     if (record.status === 'paused') throw new FailedPreconditionError(`container ${record.name} is paused; unpause it instead`);
     const { engine } = this.options;
     const p = this.paths(record.id);
     const runtime = this.runtimeOf(record);
+    let session: AttachSession | undefined;
     try {
       // A container that ran before may have left runtime state (a crash); a new one has none.
       if (record.startedAt !== undefined || record.error !== undefined) await runtime.delete(record.id, { force: true });
-      if (!isMountPoint(p.rootfs)) mountAll(await engine.snapshots.mounts(record.id), p.rootfs);
+      if (!isMountPoint(p.rootfs)) {
+        const mounts = await engine.snapshots.mounts(record.id);
+        if (record.spec.userns) mountIdmappedRootfs(mounts, p.rootfs, path.join(p.dir, 'idmap'));
+        else mountAll(mounts, p.rootfs);
+      }
       const spec = record.spec;
       const uses = (engine.db.prepare('SELECT volume, destination FROM container_volumes WHERE container_id = ?').all(record.id) as { volume: string; destination: string }[])
         .map((u) => ({ ...u, readOnly: spec.mounts.find((m) => m.destination === u.destination)?.readOnly ?? false }));
@@ -80,17 +111,24 @@ export abstract class ContainerLifecycle {
       const created = await runtime.create(record.id, p.dir, {
         logPath: p.log,
         exitDir: path.dirname(p.exitFile),
+        ...(spec.tty && { terminal: true }),
+        ...(spec.openStdin && { stdin: true }),
         ...(this.options.exitCommand && { exitCommand: this.options.exitCommand(record.id) }),
       });
+      if (attach) {
+        session = runtime.attach(record.id, p.dir);
+        attach(session);
+      }
       await runtime.start(record.id);
       const started = this.store.update(record.id, {
         status: 'running', pid: created.pid, conmonPid: created.conmonPid, startedAt: new Date(), error: undefined, exitCode: undefined, oomKilled: false,
         ...(!fromRestart && { stoppedByUser: false }),
       });
       // The user stopped it while the policy was restarting it: the stop wins.
-      if (fromRestart && started.stoppedByUser) return this.killAndWait(started);
-      return started;
+      if (fromRestart && started.stoppedByUser) return { record: await this.killAndWait(started) };
+      return { record: started, ...(session && { session }) };
     } catch (err) {
+      session?.close();
       await runtime.delete(record.id, { force: true }).catch(() => undefined);
       this.unmountRootfs(record.id);
       this.store.update(record.id, { error: (err as Error).message, ...(fromRestart && { status: 'exited' as const }) });
@@ -149,21 +187,33 @@ export abstract class ContainerLifecycle {
   }
 
   /** Runs a command in a running container; resolves with its exit code. */
-  async exec(idOrName: string, args: string[], options: { env?: string[]; user?: string; workdir?: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  async exec(idOrName: string, args: string[], options: { env?: string[]; user?: string; workdir?: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin?: NodeJS.ReadableStream; terminal?: [number, number, number] }): Promise<number> {
     const record = await this.refresh(this.store.resolve(idOrName));
     if (record.status !== 'running') throw new FailedPreconditionError(`container ${record.name} is not running`);
     const image = this.options.engine.images.config(record.imageId).config ?? {};
     const rootfs = this.paths(record.id).rootfs;
     const user = resolveUser(rootfs, options.user ?? record.spec.user ?? image.User);
     const env = mergeEnv([...(image.Env ?? []), ...record.spec.env], options.env, { hostname: record.spec.hostname ?? record.id.slice(0, 12), home: user.home });
-    return this.runtimeOf(record).exec(record.id, { args, env, cwd: options.workdir ?? record.spec.workdir ?? (image.WorkingDir || '/'), user: { uid: user.uid, gid: user.gid, ...(user.additionalGids && { additionalGids: user.additionalGids }) } }, options);
+    const terminal = options.terminal !== undefined;
+    const process = {
+      args, env: terminal && !env.some((e) => e.startsWith('TERM=')) ? [...env, 'TERM=xterm'] : env, terminal,
+      cwd: options.workdir ?? record.spec.workdir ?? (image.WorkingDir || '/'),
+      user: { uid: user.uid, gid: user.gid, ...(user.additionalGids && { additionalGids: user.additionalGids }) },
+    };
+    return this.runtimeOf(record).exec(record.id, process, options);
   }
 
   /** Resolves with the exit code once the container has exited. */
   async wait(idOrName: string): Promise<number> {
     for (;;) {
       const record = await this.refresh(this.store.resolve(idOrName));
-      if (!live.includes(record.status)) return record.exitCode ?? -1;
+      if (!live.includes(record.status)) {
+        // The process that claimed the exit (conmon's exit command, say) unmounts just after
+        // claiming it; give it a moment, so that a waiter finds the container settled.
+        const rootfs = this.paths(record.id).rootfs;
+        for (const deadline = Date.now() + 2000; record.status === 'exited' && isMountPoint(rootfs) && Date.now() < deadline;) await sleep(10);
+        return record.exitCode ?? -1;
+      }
       await sleep(50);
     }
   }
@@ -253,10 +303,11 @@ export abstract class ContainerLifecycle {
 
 function optional(spec: ContainerRecord['spec']): Record<string, unknown> {
   const keys = ['entrypoint', 'env', 'workdir', 'user', 'readOnly', 'privileged', 'capAdd', 'capDrop', 'memoryBytes', 'cpus', 'cpuShares', 'pidsLimit', 'blkioWeight'] as const;
-  const userns = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const userns = [{ containerID: 0, hostID: usernsRange.hostId, size: usernsRange.size }];
   return {
     ...Object.fromEntries(keys.filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]])),
     ...(spec.cmd !== undefined && { args: spec.cmd }),
+    ...(spec.tty && { terminal: true }),
     ...(spec.userns && { userns: { uidMap: userns, gidMap: userns } }),
   };
 }

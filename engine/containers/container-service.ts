@@ -41,6 +41,10 @@ export interface ContainerServiceOptions {
 export class ContainerService extends ContainerLifecycle {
   constructor(options: ContainerServiceOptions) {
     const root = path.join(options.engine.config.dataDir, 'containers');
+    // Searchable by all (not listable): a --userns container's root, an unprivileged host
+    // uid, must reach its rootfs below here. The exit files stay private.
+    fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+    if ((fs.statSync(root).mode & 0o111) !== 0o111) fs.chmodSync(root, 0o711);
     fs.mkdirSync(path.join(root, 'exits'), { recursive: true, mode: 0o700 });
     super({
       ...options,

@@ -61,6 +61,10 @@ export interface ContainerSpec {
   /** SIGTERM unless the image or the user says otherwise. */
   stopSignal?: string;
   stopTimeoutSeconds?: number;
+  /** Give the container a terminal (`-t`). */
+  tty?: boolean;
+  /** Keep the container's stdin open for attached clients to write to (`-i`). */
+  openStdin?: boolean;
   /** Runtime binary name: runc (default) or crun. */
   runtime: 'runc' | 'crun';
 }

@@ -65,8 +65,13 @@ export interface CreateOptions {
   exitDir: string;
   /** The monitor's own files (pid files, `oom`); default: the bundle directory. */
   persistDir?: string;
-  /** Containers run without a terminal; attaching one is not supported yet. */
-  terminal?: false;
+  /**
+   * Give the container a terminal: the monitor holds the pseudo-terminal's master, the
+   * spec must say `process.terminal`, and output is one stream (stdout).
+   */
+  terminal?: boolean;
+  /** Keep a pipe to the container's stdin, fed by `attach` sessions (without: /dev/null, or the terminal). */
+  stdin?: boolean;
   /** Run by the monitor after the exit file is written (program, then arguments): how the engine hears of exits while it runs. */
   exitCommand?: string[];
   /** Rotate the log file once it reaches this many bytes (default: never). */
@@ -106,7 +111,8 @@ export interface ExecProcess {
   cwd: string;
   /** Resolved ids inside the container (see spec/container-user.ts). */
   user: OciUser;
-  terminal?: false;
+  /** Run it on a new terminal, proxied to `io.terminal`; TERM=xterm unless `env` sets TERM. */
+  terminal?: boolean;
 }
 
 /** Where an exec'd process's output goes, and where its input comes from (none: /dev/null). */
@@ -114,6 +120,31 @@ export interface ExecIO {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   stdin?: NodeJS.ReadableStream;
+  /**
+   * For a `terminal` process: the descriptors of the caller's own terminal (stdin, stdout,
+   * stderr), handed to the runtime, which puts it in raw mode, copies both ways and follows
+   * its window size; `stdout`, `stderr` and `stdin` are then unused.
+   */
+  terminal?: [number, number, number];
+}
+
+/**
+ * A connection to a container's stdio through its monitor. Several may be open at once;
+ * each gets all output from the moment it connected.
+ */
+export interface AttachSession {
+  /** Called with each piece of output; `stream` is stdout for everything a terminal prints. */
+  onOutput(listener: (stream: 'stdout' | 'stderr', data: Buffer) => void): void;
+  /** Writes to the container's stdin (created with `stdin` or a `terminal`). */
+  write(data: Buffer): void;
+  /** Ends the container's stdin: its process reads end of file. Output keeps coming. */
+  closeStdin(): void;
+  /** Sets the terminal's size (a container created with `terminal`). */
+  resize(rows: number, columns: number): void;
+  /** Resolves when the monitor ends the connection: the container has exited, and all its output was delivered. */
+  readonly closed: Promise<void>;
+  /** Disconnects; the container keeps running. */
+  close(): void;
 }
 
 /** How a container's init process ended, read from the exit file. */
@@ -143,6 +174,13 @@ export interface Runtime {
    * if the program is missing or not executable) and leaves no runtime state and no monitor.
    */
   create(id: string, bundle: string, options: CreateOptions): Promise<CreatedContainer>;
+
+  /**
+   * Connects to the stdio of container `id` (created, running or paused) through its
+   * monitor. Attaching between create and start loses no output. NotFoundError when the
+   * container has no monitor (never created, or exited and reaped).
+   */
+  attach(id: string, bundle: string): AttachSession;
 
   /** Runs the user's program in a `created` container; FailedPreconditionError in any other state. */
   start(id: string): Promise<void>;

@@ -1,5 +1,6 @@
 /**
- * Bindings for the Linux system calls Node.js lacks (mount, umount, mknod, xattrs), from the
+ * Bindings for the Linux system calls Node.js lacks (mount, umount, mknod, xattrs, idmapped
+ * mounts, SOCK_SEQPACKET sockets), from the
  * native addon in `native/sys.c`. Errors carry the errno name in `code`, as Node's fs errors do.
  */
 import { createRequire } from 'node:module';
@@ -17,6 +18,12 @@ export interface SysCalls {
   /** Returns null when the attribute is absent. */
   lgetxattr(path: string, name: string): Buffer | null;
   llistxattr(path: string): string[];
+  /** Mounts on `target` an idmapped clone of the tree at `source`: on-disk id N is seen as hostId+N (N < count). */
+  idmapClone(source: string, target: string, hostId: number, count: number): void;
+  /** A blocking, close-on-exec SOCK_SEQPACKET connection to the unix socket at `path` (any length); returns the fd. */
+  seqpacketConnect(path: string): number;
+  /** shutdown(2): 0 read side, 1 write side, 2 both. */
+  shutdown(fd: number, how: number): void;
 }
 
 /** MS_* and MNT_* constants from <sys/mount.h> that the engine uses. */

@@ -60,6 +60,8 @@ export function conmonArgs(launch: ConmonLaunch): string[] {
     '--exit-dir', options.exitDir,
     '--persist-dir', options.persistDir ?? bundle,
     '--socket-dir-path', launch.socketDir,
+    ...(options.terminal ? ['--terminal'] : []),
+    ...(options.stdin ? ['--stdin'] : []),
     ...exitCommandArgs(options.exitCommand),
   ];
 }

@@ -19,7 +19,7 @@ import { globalArgs, runtimeError, runtimeMessage, type RuncBinary } from './run
 /** The process spec for `process` in the container created from `bundle`. */
 export function execProcessSpec(bundle: string, process: ExecProcess): OciProcess {
   const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) as OciSpec;
-  return { ...config.process, terminal: false, args: process.args, env: process.env, cwd: process.cwd, user: process.user };
+  return { ...config.process, terminal: process.terminal ?? false, args: process.args, env: process.env, cwd: process.cwd, user: process.user };
 }
 
 /** Runs `spec` in container `id`, streaming to `io`; resolves with the program's exit code. */
@@ -30,12 +30,15 @@ export async function runcExec(runc: RuncBinary, id: string, spec: OciProcess, i
   fs.writeFileSync(processFile, JSON.stringify(spec), { mode: 0o600 });
   try {
     const code = await new Promise<number>((resolve, reject) => {
+      // With a terminal, runc itself holds the new pty's master in the foreground: it puts
+      // the caller's terminal (its own stdio here) in raw mode, copies both ways, and
+      // resizes the pty on SIGWINCH, which reaches it as part of our process group.
       const child = spawn(runc.path, [...globalArgs(runc), '--log', logFile, 'exec', '--process', processFile, id], {
-        stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        stdio: spec.terminal && io.terminal ? io.terminal : [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       });
-      child.stdout!.pipe(io.stdout, { end: false });
-      child.stderr!.pipe(io.stderr, { end: false });
-      if (io.stdin) {
+      child.stdout?.pipe(io.stdout, { end: false });
+      child.stderr?.pipe(io.stderr, { end: false });
+      if (io.stdin && child.stdin) {
         // The program may exit without reading all its input; that is not our error.
         child.stdin!.on('error', () => undefined);
         io.stdin.pipe(child.stdin!);
@@ -43,7 +46,7 @@ export async function runcExec(runc: RuncBinary, id: string, spec: OciProcess, i
       child.on('error', (err) => reject(new Error(`cannot run ${runc.path}: ${err.message}`, { cause: err })));
       // 'close' rather than 'exit': resolve only after all of the output has been passed on.
       child.on('close', (status, signal) => {
-        if (io.stdin) io.stdin.unpipe(child.stdin!);
+        if (io.stdin && child.stdin) io.stdin.unpipe(child.stdin);
         resolve(status ?? 128 + (signal ? os.constants.signals[signal] : 0));
       });
     });

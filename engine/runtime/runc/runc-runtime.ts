@@ -8,11 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type {
-  CreatedContainer, CreateOptions, ExecIO, ExecProcess, ExitStatus, ResourceLimits, Runtime, RuntimeName, RuntimeState,
+  AttachSession, CreatedContainer, CreateOptions, ExecIO, ExecProcess, ExitStatus, ResourceLimits, Runtime, RuntimeName, RuntimeState,
   RuntimeStatus, Signal,
 } from '../runtime.js';
 import type { OciSpec } from '../spec/oci-spec.js';
 import { ociResources } from '../spec/resources.js';
+import { attachToConmon } from './attach-session.js';
 import { removeAbandonedCgroup } from './cgroup-cleanup.js';
 import { CreateTimedOut, launchConmon } from './conmon.js';
 import { readExitFile } from './exit-file.js';
@@ -61,7 +62,6 @@ export class RuncRuntime implements Runtime {
 
   async create(id: string, bundle: string, options: CreateOptions): Promise<CreatedContainer> {
     checkId(id);
-    if (options.terminal) throw new InvalidArgumentError('containers with a terminal are not supported yet');
     const absBundle = path.resolve(bundle);
     const spec = readSpec(absBundle);
     // Checked first because the cleanup below must never delete someone else's container.
@@ -81,6 +81,11 @@ export class RuncRuntime implements Runtime {
       }
       throw err;
     }
+  }
+
+  attach(id: string, bundle: string): AttachSession {
+    checkId(id);
+    return attachToConmon(this.socketDir, id, path.resolve(bundle));
   }
 
   async start(id: string): Promise<void> {
@@ -138,6 +143,7 @@ export class RuncRuntime implements Runtime {
     const state = await this.state(id);
     if (!state) throw new NotFoundError(`container '${id}' not found in ${this.name}`);
     if (process.args.length === 0) throw new InvalidArgumentError('exec needs a command');
+    if (process.terminal && !io.terminal) throw new InvalidArgumentError('exec with a terminal needs the caller\'s terminal descriptors');
     return runcExec(this.runc, id, execProcessSpec(state.bundle, process), io);
   }
 

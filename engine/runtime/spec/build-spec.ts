@@ -73,6 +73,8 @@ export interface SpecInput extends ResourceLimits {
   netns?: string;
   /** Stored as the spec's annotations. */
   labels?: Record<string, string>;
+  /** Give the process a terminal (the monitor must then be created with one); TERM=xterm unless the image or user sets TERM. */
+  terminal?: boolean;
   /** RLIMIT_NOFILE (soft and hard); default Docker's 1048576 where this host allows it (spec/host-limits.ts). */
   nofileLimit?: number;
 }
@@ -91,10 +93,10 @@ export function buildSpec(input: SpecInput): OciSpec {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      terminal: input.terminal ?? false,
       user: { uid: user.uid, gid: user.gid, ...(user.additionalGids && { additionalGids: user.additionalGids }) },
       args: processArgs(input.image, input.entrypoint, input.args),
-      env: mergeEnv(input.image.Env, input.env, { hostname: input.hostname, home: user.home }),
+      env: mergeEnv(input.terminal ? ['TERM=xterm', ...(input.image.Env ?? [])] : input.image.Env, input.env, { hostname: input.hostname, home: user.home }),
       cwd,
       // Not inheritable or ambient: a non-root user keeps none of them across execve.
       capabilities: { bounding: caps, effective: caps, permitted: caps },
