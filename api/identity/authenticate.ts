@@ -17,7 +17,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 /** Resolves `{id}` or `{name}` of a domain reference. */
 function domainIdOf(store: IdentityStore, ref: Json | undefined): string | undefined {
-  if (!ref) return undefined;
+  // Keystone insists on a domain with a name; older clients (pkgcloud v3 without
+  // domainName) leave it out, and the only sensible reading is the default domain.
+  if (!ref) return 'default';
   const id = str(ref.id);
   if (id !== undefined) return store.findDomain(id)?.id;
   const name = str(ref.name);

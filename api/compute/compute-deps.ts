@@ -1,0 +1,20 @@
+/** Everything the Nova routes use, built once by the compute service. */
+import type { ComputeImages } from './compute-images.js';
+import type { ComputeManager } from './compute-manager.js';
+import type { FlavorStore } from './flavor-store.js';
+import type { KeypairStore } from './keypair-store.js';
+import type { QuotaStore } from './quotas.js';
+import type { ServerStore } from './server-store.js';
+import type { TokenValidator } from '../http/request-context.js';
+
+export interface ComputeDeps {
+  tokens: TokenValidator;
+  servers: ServerStore;
+  flavors: FlavorStore;
+  keypairs: KeypairStore;
+  quotas: QuotaStore;
+  images: ComputeImages;
+  manager: ComputeManager;
+  /** This compute host's name (OS-EXT-SRV-ATTR:host, hypervisors). */
+  host: string;
+}

@@ -1,0 +1,178 @@
+/**
+ * Drives servers through their states with the compute driver: each operation is claimed
+ * (task_state), answered at once (202), carried out in the background, and ends in a new
+ * vm_state or a fault. A power-state sync notices instances that stopped on their own.
+ */
+import type winston from 'winston';
+import { type ComputeDriver, type InstanceInfo, PowerState } from '../../drivers/compute-driver.js';
+import type { ComputeImages } from './compute-images.js';
+import type { Flavor } from './flavor-store.js';
+import { instanceFiles } from './instance-files.js';
+import type { ServerFault, ServerRecord, ServerStore, ServerUpdate, VmState } from './server-store.js';
+
+const faultOf = (code: number, message: string, details?: string): ServerFault => ({
+  code, message: message.slice(0, 255), ...(details !== undefined && { details }), created: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+});
+
+const hostnameOf = (name: string): string => name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'server';
+
+export class ComputeManager {
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private syncTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly servers: ServerStore,
+    readonly driver: ComputeDriver,
+    private readonly images: Pick<ComputeImages, 'completeSnapshot' | 'failSnapshot'>,
+    private readonly log: winston.Logger,
+  ) {}
+
+  /**
+   * Runs `work` in the background after whatever is still running for the same server (a
+   * delete during a build must wait for the build, or it would destroy nothing and leak the
+   * instance), tracked so shutdown can wait for it.
+   */
+  private background(what: string, serverId: string, work: () => Promise<void>): void {
+    const previous = this.chains.get(serverId) ?? Promise.resolve();
+    const done: Promise<void> = previous.then(work).catch((err: unknown) => {
+      this.log.error('compute operation failed', { operation: what, server_id: serverId, error: String((err as Error)?.stack ?? err) });
+    }).finally(() => {
+      this.inflight.delete(done);
+      if (this.chains.get(serverId) === done) this.chains.delete(serverId);
+    });
+    this.chains.set(serverId, done);
+    this.inflight.add(done);
+  }
+
+  /** Resolves when every operation queued so far for the server has finished. */
+  async settled(serverId: string): Promise<void> {
+    await this.chains.get(serverId);
+  }
+
+  private afterInfo(info: InstanceInfo): ServerUpdate {
+    return { powerState: info.powerState, addresses: Object.fromEntries(Object.entries(info.addresses)) };
+  }
+
+  spawn(server: ServerRecord, imageRef: string): void {
+    this.background('spawn', server.id, async () => {
+      const hostname = hostnameOf(server.name);
+      const { files, bootScript } = instanceFiles(server, hostname);
+      try {
+        const info = await this.driver.spawn({
+          instanceId: server.id, name: server.name, image: imageRef, files, ...(bootScript && { bootScript }),
+          resources: { vcpus: server.vcpus, memoryMb: server.ram, diskGb: server.disk },
+          labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId },
+        });
+        if (this.isGone(server.id)) return;
+        if (info.powerState !== PowerState.RUNNING) {
+          this.servers.update(server.id, { vmState: 'error', taskState: null, ...this.afterInfo(info), fault: faultOf(500, `Instance failed to start: ${info.failure ?? 'it stopped at once'}`, info.failure) });
+          return;
+        }
+        this.servers.update(server.id, { vmState: 'active', taskState: null, launchedAt: new Date(), ...this.afterInfo(info) });
+      } catch (err) {
+        if (this.isGone(server.id)) return;
+        this.servers.update(server.id, { vmState: 'error', taskState: null, powerState: PowerState.NOSTATE, fault: faultOf(500, `Build of instance ${server.id} aborted: ${(err as Error).message}`) });
+      }
+    });
+  }
+
+  private isGone(id: string): boolean {
+    try {
+      return this.servers.get(id).taskState === 'deleting';
+    } catch {
+      return true;
+    }
+  }
+
+  delete(server: ServerRecord): void {
+    this.background('delete', server.id, async () => {
+      await this.driver.destroy(server.id);
+      this.servers.markDeleted(server.id);
+    });
+  }
+
+  /** A simple state change: run the driver call, then set the final state (or restore and record a fault). */
+  act(server: ServerRecord, what: string, call: () => Promise<void>, onSuccess: { vmState: VmState; powerState?: number }, onFailure: VmState = server.vmState): void {
+    this.background(what, server.id, async () => {
+      try {
+        await call();
+        if (this.isGone(server.id)) return;
+        const info = await this.driver.getInfo(server.id).catch(() => undefined);
+        this.servers.update(server.id, { vmState: onSuccess.vmState, taskState: null, fault: null, ...(info ? this.afterInfo(info) : { powerState: onSuccess.powerState ?? PowerState.NOSTATE }) });
+      } catch (err) {
+        if (this.isGone(server.id)) return;
+        this.servers.update(server.id, { vmState: onFailure, taskState: null, fault: faultOf(500, `${what} failed: ${(err as Error).message}`) });
+      }
+    });
+  }
+
+  snapshot(server: ServerRecord, imageId: string, name: string): void {
+    this.background('snapshot', server.id, async () => {
+      try {
+        const result = await this.driver.snapshot(server.id, { comment: `snapshot ${name} of server ${server.id}` });
+        this.images.completeSnapshot(imageId, result.imageId);
+      } catch (err) {
+        this.images.failSnapshot(imageId, (err as Error).message);
+      } finally {
+        if (!this.isGone(server.id)) this.servers.update(server.id, { taskState: null });
+      }
+    });
+  }
+
+  resize(server: ServerRecord, flavor: Flavor): void {
+    this.act(server, 'resize', () => this.driver.resize(server.id, { vcpus: flavor.vcpus, memoryMb: flavor.ram, diskGb: flavor.disk }), { vmState: 'resized' });
+  }
+
+  rebuild(server: ServerRecord, imageRef: string): void {
+    this.background('rebuild', server.id, async () => {
+      const { files, bootScript } = instanceFiles(server, hostnameOf(server.name));
+      try {
+        const info = await this.driver.rebuild(server.id, {
+          instanceId: server.id, name: server.name, image: imageRef, files, ...(bootScript && { bootScript }),
+          resources: { vcpus: server.vcpus, memoryMb: server.ram, diskGb: server.disk }, labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId },
+        });
+        const ok = info.powerState === PowerState.RUNNING;
+        this.servers.update(server.id, { vmState: ok ? 'active' : 'error', taskState: null, ...this.afterInfo(info), fault: ok ? null : faultOf(500, `Rebuilt instance failed to start: ${info.failure ?? ''}`, info.failure) });
+      } catch (err) {
+        this.servers.update(server.id, { vmState: 'error', taskState: null, fault: faultOf(500, `Rebuild failed: ${(err as Error).message}`) });
+      }
+    });
+  }
+
+  /** Marks servers whose instance stopped by itself SHUTOFF (Nova's _sync_power_states). */
+  async syncPowerStates(): Promise<void> {
+    for (const server of this.servers.list({ status: ['active', 'paused', 'resized'] })) {
+      if (server.taskState !== undefined) continue;
+      let info: InstanceInfo;
+      try {
+        info = await this.driver.getInfo(server.id);
+      } catch {
+        continue;
+      }
+      const current = this.servers.get(server.id);
+      if (current.taskState !== undefined) continue;
+      if (info.powerState === PowerState.SHUTDOWN || info.powerState === PowerState.CRASHED) {
+        this.servers.update(server.id, { vmState: 'stopped', powerState: info.powerState });
+      } else if (info.powerState !== current.powerState) {
+        this.servers.update(server.id, { powerState: info.powerState });
+      }
+    }
+  }
+
+  startPowerSync(intervalMs: number): void {
+    const tick = () => {
+      this.syncPowerStates().catch((err: unknown) => this.log.error('power sync failed', { error: String(err) })).finally(() => {
+        if (this.syncTimer) this.syncTimer = setTimeout(tick, intervalMs).unref();
+      });
+    };
+    this.syncTimer = setTimeout(tick, intervalMs).unref();
+  }
+
+  /** Stops the sync and waits for operations under way. */
+  async close(): Promise<void> {
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+}

@@ -1,0 +1,42 @@
+/** Builds Nova over a compute driver and the image service, for the cloud server to mount. */
+import os from 'node:os';
+import type { ComputeDriver } from '../../drivers/compute-driver.js';
+import type { CloudContext, MountedService } from '../cloud-server.js';
+import { migrateService } from '../http/cloud-database.js';
+import { computeApi } from './compute-api.js';
+import type { ComputeDeps } from './compute-deps.js';
+import type { ComputeImages } from './compute-images.js';
+import { ComputeManager } from './compute-manager.js';
+import { computeMigrations } from './compute-schema.js';
+import { FlavorStore } from './flavor-store.js';
+import { KeypairStore } from './keypair-store.js';
+import { QuotaStore } from './quotas.js';
+import { ServerStore } from './server-store.js';
+
+export interface ComputeServiceOptions {
+  driver: ComputeDriver;
+  images: (cloud: CloudContext) => ComputeImages;
+  /** How often the power-state sync runs; 0 disables it. */
+  powerSyncIntervalMs?: number;
+}
+
+/** The service factory; `onManager` hands the manager back so the host can close it. */
+export function computeService(options: ComputeServiceOptions, onManager?: (manager: ComputeManager) => void) {
+  return (cloud: CloudContext): MountedService => {
+    migrateService(cloud.db, 'compute', computeMigrations);
+    const servers = new ServerStore(cloud.db);
+    const images = options.images(cloud);
+    const manager = new ComputeManager(servers, options.driver, images, cloud.log);
+    if ((options.powerSyncIntervalMs ?? 2000) > 0) manager.startPowerSync(options.powerSyncIntervalMs ?? 2000);
+    onManager?.(manager);
+    const deps: ComputeDeps = {
+      tokens: cloud.identity.tokens, servers, flavors: new FlavorStore(cloud.db), keypairs: new KeypairStore(cloud.db),
+      quotas: new QuotaStore(cloud.db), images, manager, host: os.hostname(),
+    };
+    return {
+      prefix: '/compute',
+      catalog: { type: 'compute', name: 'nova', path: '/compute/v2.1' },
+      plugin: async (app) => computeApi(app, { deps, log: cloud.log }),
+    };
+  };
+}
