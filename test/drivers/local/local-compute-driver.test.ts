@@ -27,6 +27,9 @@ describe('drivers/local/local-compute-driver (real runc, conmon, overlayfs)', fu
     await f.teardown();
   });
 
+  /** Waits for the console to read `text`: a start returns before the process has printed. */
+  const consoleShows = (instanceId: string, text: string): Promise<unknown> =>
+    until(`console of ${instanceId} to read ${JSON.stringify(text)}`, async () => ((await f.driver.getConsoleOutput(instanceId)) === text ? true : undefined), 5000);
   const cgroupOf = (instanceId: string): string => `/intermodal/${f.containerId(instanceId)}`;
 
   it('spawns a running instance with its files, hostname, labels and limits', async () => {
@@ -60,7 +63,7 @@ describe('drivers/local/local-compute-driver (real runc, conmon, overlayfs)', fu
     assert.equal(later.powerState, PowerState.RUNNING);
     assert.ok(later.memoryBytes > 0, 'memory in use is read from the cgroup');
     assert.ok(later.cpuTimeNs > 0, 'CPU time is read from the cgroup');
-    assert.match(await f.driver.getConsoleOutput('i-1'), /^booted\n/);
+    await consoleShows('i-1', 'booted\n');
   });
 
   it('runs the boot script before the image command, which still runs as pid 1', async () => {
@@ -69,7 +72,7 @@ describe('drivers/local/local-compute-driver (real runc, conmon, overlayfs)', fu
     assert.equal(info.powerState, PowerState.RUNNING);
     const out = await f.exec('i-boot', ['sh', '-c', 'cat /root/marker; stat -c %a /var/lib/cloud/instance/user-data.sh; cat /proc/1/cmdline | tr "\\0" " "']);
     assert.match(out.stdout, /^boot script ran\n755\nsh -c echo booted/);
-    assert.equal(await f.driver.getConsoleOutput('i-boot'), 'from-user-data\nbooted\n');
+    await consoleShows('i-boot', 'from-user-data\nbooted\n');
     // The image's command handles SIGTERM itself, so a graceful stop is quick: it was exec'd.
     const started = Date.now();
     await f.driver.powerOff('i-boot', 20);
@@ -125,7 +128,7 @@ describe('drivers/local/local-compute-driver (real runc, conmon, overlayfs)', fu
     assert.deepEqual(mountsUnder(f.containers.paths(f.containerId('i-pow')).dir), [], 'a stopped instance holds no mount');
     await f.driver.powerOn('i-pow');
     assert.equal((await f.driver.getInfo('i-pow')).powerState, PowerState.RUNNING);
-    assert.equal(await f.driver.getConsoleOutput('i-pow'), 'booted\nbooted\n');
+    await consoleShows('i-pow', 'booted\nbooted\n');
   });
 
   it('reboots SOFT and HARD with a new init process each time', async () => {
@@ -139,7 +142,7 @@ describe('drivers/local/local-compute-driver (real runc, conmon, overlayfs)', fu
     const after = await f.containers.get(f.containerId('i-reb'));
     assert.notEqual(after.pid, pid1);
     assert.equal((await f.driver.getInfo('i-reb')).powerState, PowerState.RUNNING, 'a hard reboot also recovers a paused instance');
-    assert.equal(await f.driver.getConsoleOutput('i-reb'), 'booted\nbooted\nbooted\n');
+    await consoleShows('i-reb', 'booted\nbooted\nbooted\n');
   });
 
   it('pauses and unpauses through the freezer', async () => {
