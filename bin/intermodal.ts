@@ -34,13 +34,14 @@ import { renameCommand } from './commands/rename.js';
 import { createCommand, runCommand } from './commands/run.js';
 import { volumeCommand } from './commands/volume.js';
 import { serveCommand } from './commands/serve.js';
+import { registryCommand } from './commands/registry.js';
 
 const commands: Command[] = [
   infoCommand, runCommand, createCommand, startCommand, stopCommand, restartCommand, killCommand, pauseCommand, unpauseCommand,
   rmCommand, psCommand, logsCommand, execCommand, inspectCommand, commitCommand, diffCommand, topCommand, statsCommand, waitCommand,
   renameCommand, volumeCommand, imagesCommand, imageCommand, loadCommand, saveCommand, importCommand, tagCommand, rmiCommand,
   pullCommand, pushCommand, loginCommand, logoutCommand,
-  containerExitedCommand, serveCommand,
+  containerExitedCommand, serveCommand, registryCommand,
 ];
 
 function help(): string {
@@ -79,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
     engine: () => (engine ??= Engine.open(config)),
     containers: () => (containers ??= openContainerService(ctx.engine())),
     dataDir: config.dataDir,
-    in: process.stdin,
+    get in() { return process.stdin; }, // lazy: creating process.stdin costs every other command time
     out: process.stdout,
     err: process.stderr,
   };

@@ -11,17 +11,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openContainerService } from '../../../bin/cli/open-container-service.js';
 import { readCgroupStats } from '../../../engine/containers/cgroup-stats.js';
 import type { ContainerService } from '../../../engine/containers/container-service.js';
-import type { ContainerSpec } from '../../../engine/containers/container-spec.js';
 import { importRootfs } from '../../../engine/images/import-rootfs.js';
 import { makeBusyboxRootfs } from '../../helpers/image-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { mountsUnder, openTestEngine, type TestEngine } from '../../helpers/test-engine.js';
 
-/** A spec for `test/busybox:1` running `cmd`, with everything else at its default. */
-export const busyboxSpec = (cmd: string[] | undefined, extra: Partial<ContainerSpec> = {}): ContainerSpec => ({
-  image: 'test/busybox:1', ...(cmd && { cmd }), env: [], labels: {}, mounts: [], tmpfs: [], volumesFrom: [], readOnly: false, privileged: false,
-  capAdd: [], capDrop: [], restartPolicy: { name: 'no', maximumRetryCount: 0 }, autoRemove: false, userns: false, runtime: 'runc', ...extra,
-});
+export { busyboxSpec } from './spec-fixture.js';
 
 /** Polls `probe` until it returns a value. */
 export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
