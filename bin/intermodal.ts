@@ -35,7 +35,6 @@ import { createCommand, runCommand } from './commands/run.js';
 import { volumeCommand } from './commands/volume.js';
 import { serveCommand } from './commands/serve.js';
 import { registryCommand } from './commands/registry.js';
-import { registryCommand } from './commands/registry.js';
 
 const commands: Command[] = [
   infoCommand, runCommand, createCommand, startCommand, stopCommand, restartCommand, killCommand, pauseCommand, unpauseCommand,
