@@ -51,7 +51,7 @@ export async function createCloudServer(options: CloudServerOptions): Promise<Cl
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
     // Nova and Keystone refuse unknown fields rather than dropping them, and never coerce types.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
   });
   installRequestIds(app, options.log);
   await app.register(identityApi, { prefix: '/identity', identity, log: options.log });

@@ -5,8 +5,13 @@
 import type winston from 'winston';
 import type { ContainerService } from '../engine/containers/container-service.js';
 import type { Engine } from '../engine/engine.js';
-import { type CloudServer, createCloudServer } from './cloud-server.js';
+import { type CloudContext, type CloudServer, createCloudServer } from './cloud-server.js';
 import { type BootstrapResult, bootstrapIdentity } from './identity/bootstrap.js';
+import { LocalComputeDriver } from '../drivers/local/index.js';
+import { GlanceImages } from '../translators/image/glance-images.js';
+import { computeService } from './compute/compute-service.js';
+import type { ComputeManager } from './compute/compute-manager.js';
+import { computeImagesFrom } from './compute/glance-compute-images.js';
 
 export interface CloudOptions {
   engine: Engine;
@@ -14,6 +19,9 @@ export interface CloudOptions {
   log: winston.Logger;
   adminPassword?: string;
   tokenLifetimeMs?: number;
+  /** How long spawn watches a new instance for a command that dies at once (ms). */
+  earlyExitWindowMs?: number;
+  powerSyncIntervalMs?: number;
 }
 
 export interface Cloud {
@@ -27,14 +35,25 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
   const dataDir = options.engine.config.dataDir;
   // The server is the one process that may settle containers a crash left half-started.
   await options.containers.reconcile();
+  const driver = new LocalComputeDriver(options.containers, options.engine, { earlyExitWindowMs: options.earlyExitWindowMs ?? 100 });
+  let glance: GlanceImages | undefined;
+  // One Glance translator for Nova and Glance alike; the admin project owns engine-loaded images.
+  const glanceOf = (cloud: CloudContext): GlanceImages => (glance ??= new GlanceImages(cloud.db, options.engine, {
+    adminProjectId: () => cloud.identity.store.findProjectByName('admin', 'default')?.id,
+  }));
+  let manager: ComputeManager | undefined;
   const server = await createCloudServer({
-    dataDir, log: options.log, services: [],
+    dataDir, log: options.log,
+    services: [
+      computeService({ driver, images: (cloud) => computeImagesFrom(glanceOf(cloud)), ...(options.powerSyncIntervalMs !== undefined && { powerSyncIntervalMs: options.powerSyncIntervalMs }) }, (m) => { manager = m; }),
+    ],
     ...(options.tokenLifetimeMs !== undefined && { tokenLifetimeMs: options.tokenLifetimeMs }),
   });
   return {
     server,
     bootstrap: (publicUrl) => bootstrapIdentity(server.cloud.identity, dataDir, publicUrl, { ...(options.adminPassword !== undefined && { adminPassword: options.adminPassword }) }),
     async close() {
+      await manager?.close();
       await server.close();
     },
   };

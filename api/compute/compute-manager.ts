@@ -14,6 +14,9 @@ const faultOf = (code: number, message: string, details?: string): ServerFault =
   code, message: message.slice(0, 255), ...(details !== undefined && { details }), created: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
 });
 
+/** An instance that fails this soon after it was reported ACTIVE is marked ERROR, not SHUTOFF. */
+const earlyFailureMs = 10_000;
+
 const hostnameOf = (name: string): string => name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'server';
 
 export class ComputeManager {
@@ -153,7 +156,13 @@ export class ComputeManager {
       const current = this.servers.get(server.id);
       if (current.taskState !== undefined) continue;
       if (info.powerState === PowerState.SHUTDOWN || info.powerState === PowerState.CRASHED) {
-        this.servers.update(server.id, { vmState: 'stopped', powerState: info.powerState });
+        // A command that failed soon after boot is a failed boot, not a shutdown: say why.
+        const justBooted = current.launchedAt !== undefined && Date.now() - current.launchedAt.getTime() < earlyFailureMs;
+        if (justBooted && info.failure !== undefined && info.exitCode !== 0) {
+          this.servers.update(server.id, { vmState: 'error', powerState: info.powerState, fault: faultOf(500, `Instance failed after boot: ${info.failure}`, info.failure) });
+        } else {
+          this.servers.update(server.id, { vmState: 'stopped', powerState: info.powerState });
+        }
       } else if (info.powerState !== current.powerState) {
         this.servers.update(server.id, { powerState: info.powerState });
       }
