@@ -12,6 +12,35 @@ export function registryHost(text: string): string {
   return text.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
 }
 
+/** Asks on the terminal; the answer is not echoed when `secret`. */
+function prompt(question: string, secret: boolean): Promise<string> {
+  const stdin = process.stdin;
+  // Echo goes off before the question shows, so that nothing typed after it is echoed.
+  stdin.setRawMode?.(secret);
+  process.stderr.write(question);
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    // A listener rather than an async iterator: ending an iterator would destroy stdin for the next question.
+    const onData = (chunk: Buffer): void => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(undefined, answer);
+        if (ch === '\u0003') return done(new UsageError('login cancelled'));
+        answer = ch === '\u007f' ? answer.slice(0, -1) : answer + ch;
+      }
+    };
+    const done = (err: Error | undefined, value = ''): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode?.(false);
+      stdin.pause();
+      if (secret) process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    stdin.on('data', onData);
+    stdin.resume();
+  });
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -20,7 +49,7 @@ async function readStdin(): Promise<string> {
 
 export const loginCommand: Command = {
   name: 'login',
-  usage: 'login -u USER (-p PASSWORD | --password-stdin) HOST[:PORT]',
+  usage: 'login [-u USER] [-p PASSWORD | --password-stdin] HOST[:PORT]',
   summary: 'Log in to a registry (credentials are checked, then kept in the data dir)',
   async run(ctx, argv) {
     const { values, positionals } = parseArgs({
@@ -29,14 +58,17 @@ export const loginCommand: Command = {
       options: { username: { type: 'string', short: 'u' }, password: { type: 'string', short: 'p' }, 'password-stdin': { type: 'boolean' } },
     });
     if (positionals.length !== 1) throw new UsageError('login needs exactly one registry host');
-    if (values.username === undefined || values.username === '') throw new UsageError('login needs -u USER');
     if (values.password !== undefined && values['password-stdin']) throw new UsageError('--password and --password-stdin are mutually exclusive');
-    const password = values['password-stdin'] ? await readStdin() : values.password;
+    // On a terminal, what is missing is asked for; elsewhere it must be on the command line.
+    const interactive = process.stdin.isTTY === true && !values['password-stdin'];
+    const username = values.username ?? (interactive ? await prompt('Username: ', false) : undefined);
+    if (username === undefined || username === '') throw new UsageError('login needs -u USER');
+    const password = values['password-stdin'] ? await readStdin() : (values.password ?? (interactive ? await prompt('Password: ', true) : undefined));
     if (password === undefined || password === '') throw new UsageError('login needs -p PASSWORD or --password-stdin');
     if (values.password !== undefined) ctx.err.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
     const host = registryHost(positionals[0]!);
     const engine = ctx.engine();
-    const credentials = { username: values.username, password };
+    const credentials = { username, password };
     await new RegistryClient(host, '', { config: engine.config.registries, credentials, actions: [] }).verifyLogin();
     new CredentialStore(ctx.dataDir).set(host, credentials);
     ctx.out.write('Login Succeeded\n');

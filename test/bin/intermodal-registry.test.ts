@@ -101,6 +101,33 @@ describe('bin/intermodal (registry commands against docker-registry)', () => {
     assert.equal(withDefault.stdout, 'team/default:1\n');
   });
 
+  it('login asks on a terminal for what the command line lacks, without echoing the password', () => {
+    // python3's pty gives the CLI a real terminal; the answers are typed once each prompt shows.
+    const script = [
+      'import os, sys, time, select',
+      'pid, fd = os.forkpty() if hasattr(os, "forkpty") else __import__("pty").fork()',
+      'if pid == 0: os.execvp(sys.argv[1], sys.argv[1:])',
+      'out = b""',
+      'def until(text):',
+      '    global out',
+      '    deadline = time.time() + 20',
+      '    while text not in out and time.time() < deadline:',
+      '        if select.select([fd], [], [], 0.2)[0]:',
+      '            try: out += os.read(fd, 4096)',
+      '            except OSError: return',
+      'until(b"Username: "); os.write(fd, b"bob\\r")',
+      'until(b"Password: "); os.write(fd, sys.stdin.buffer.read())',
+      'until(b"Login Succeeded")',
+      'os.waitpid(pid, 0)',
+      'sys.stdout.write(out.decode())',
+    ].join('\n');
+    const typed = spawnSync('python3', ['-c', script, process.execPath, cliPath, '--data-dir', dataDir, 'login', registry.host], { input: `${password}\r`, encoding: 'utf8' });
+    assert.equal(typed.status, 0, typed.stderr);
+    assert.match(typed.stdout, /Username: bob\r\nPassword: \r\nLogin Succeeded/);
+    assert.ok(!typed.stdout.includes(password), 'the password is not echoed');
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dataDir, 'auth.json'), 'utf8')).auths[registry.host].auth, Buffer.from(`bob:${password}`).toString('base64'));
+  });
+
   it('refuses bad command lines with usage', async () => {
     const noRef = await runCli(dataDir, ['pull']);
     assert.equal(noRef.code, 2);
