@@ -12,6 +12,7 @@ import { GlanceImages } from '../translators/image/glance-images.js';
 import { computeService } from './compute/compute-service.js';
 import type { ComputeManager } from './compute/compute-manager.js';
 import { computeImagesFrom } from './compute/glance-compute-images.js';
+import { imageService } from './image/image-service.js';
 
 export interface CloudOptions {
   engine: Engine;
@@ -45,6 +46,7 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
   const server = await createCloudServer({
     dataDir, log: options.log,
     services: [
+      imageService(glanceOf),
       computeService({ driver, images: (cloud) => computeImagesFrom(glanceOf(cloud)), ...(options.powerSyncIntervalMs !== undefined && { powerSyncIntervalMs: options.powerSyncIntervalMs }) }, (m) => { manager = m; }),
     ],
     ...(options.tokenLifetimeMs !== undefined && { tokenLifetimeMs: options.tokenLifetimeMs }),

@@ -1,0 +1,168 @@
+/**
+ * Image data in and out. An upload of a `docker` image (a `docker save` tarball), or of
+ * a `bare`/`ova` image that turns out to be an image archive (an OCI layout tarball), is
+ * loaded into the engine's store as it streams in, so it boots at once and its layers are
+ * stored once. Anything else (raw or qcow2 disks) is kept as an opaque file and is not
+ * bootable. A download of an engine-backed image is a docker-archive made by the engine's
+ * save, which `docker load` reads; the archive is deterministic, so its md5 is computed
+ * by one pass, remembered, and sent as Content-MD5 before the bytes of the next pass.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough, type Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Engine } from '../../engine/engine.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
+import { loadImageArchive } from '../../engine/images/archive/load.js';
+import { saveDockerArchive } from '../../engine/images/archive/save-docker-archive.js';
+import type { ImageRecord } from '../../engine/images/image-store.js';
+import { DataDigests, digestingSource } from './data-digests.js';
+import type { GlanceImage } from './glance-image.js';
+import type { GlanceRecords } from './glance-records.js';
+
+/** Glance's default image_size_cap: 1 TiB. */
+export const defaultMaxImageBytes = 1024 ** 4;
+
+/** Image bytes ready to send. */
+export interface ImageData {
+  size: number;
+  md5: string;
+  /** Opens the bytes; call once per response. */
+  open(): Readable;
+}
+
+/** Where opaque image files live. */
+export function opaqueDataDir(engine: Engine): string {
+  return path.join(engine.config.dataDir, 'image-data');
+}
+
+/**
+ * Stores the data of a queued image from `source`. On any failure the image is queued
+ * again (as Glance does) and nothing is left: no engine image, no partial file.
+ */
+export async function storeImageData(engine: Engine, records: GlanceRecords, image: GlanceImage, source: AsyncIterable<Buffer>, maxBytes = defaultMaxImageBytes): Promise<GlanceImage> {
+  if (!image.containerFormat || !image.diskFormat) throw new InvalidArgumentError('Properties container_format and disk_format must be set prior to saving data.');
+  const started = Date.now();
+  const saving: GlanceImage = { ...image, status: 'saving', updatedAt: new Date(started) };
+  if (!records.update(saving, 'queued')) throw new FailedPreconditionError(`Image status transition from ${image.status} to saving is not allowed: data can be uploaded only to a queued image.`);
+  const dir = opaqueDataDir(engine);
+  const file = path.join(dir, image.id);
+  try {
+    const digests = new DataDigests(maxBytes);
+    const input = digestingSource(source, digests);
+    let loaded: ImageRecord | undefined;
+    if (image.containerFormat === 'docker') {
+      loaded = (await loadImageArchive(engine, input))[0];
+      await input.drain();
+    } else {
+      await writeFileAtomically(dir, file, input);
+      if ((image.containerFormat === 'bare' || image.containerFormat === 'ova') && looksLikeArchive(file)) loaded = await tryLoad(engine, file);
+      if (loaded) fs.rmSync(file, { force: true });
+    }
+    const sums = digests.digest();
+    const active: GlanceImage = {
+      ...saving, status: 'active', size: sums.size, checksum: sums.md5, osHashValue: sums.sha512,
+      opaqueData: loaded === undefined, updatedAt: new Date(),
+      ...(loaded !== undefined && { engineImageId: loaded.id }),
+    };
+    if (!records.update(active, 'saving')) {
+      // Deleted while the data streamed in: the record is gone, so is its file.
+      fs.rmSync(file, { force: true });
+      throw new NotFoundError(`Image ${image.id} was deleted during the upload.`);
+    }
+    // A list that ran while the archive loaded may have given the new engine image a record of its own.
+    if (loaded !== undefined) records.deleteSyncedSince(loaded.id, started);
+    return active;
+  } catch (err) {
+    fs.rmSync(file, { force: true });
+    records.update({ ...image, status: 'queued', updatedAt: new Date() }, 'saving');
+    throw err;
+  }
+}
+
+/** The bytes of an image, or undefined when it has no data yet (Glance answers 204). */
+export async function openImageData(engine: Engine, records: GlanceRecords, image: GlanceImage): Promise<ImageData | undefined> {
+  if (image.engineImageId !== undefined) return dockerArchiveData(engine, records, image, engine.images.get(image.engineImageId));
+  if (!image.opaqueData) return undefined;
+  const file = path.join(opaqueDataDir(engine), image.id);
+  if (!fs.existsSync(file)) throw new NotFoundError(`The data of image ${image.id} is missing from the store.`);
+  return { size: image.size ?? fs.statSync(file).size, md5: image.checksum ?? '', open: () => fs.createReadStream(file, { highWaterMark: 256 * 1024 }) };
+}
+
+/** Removes an opaque image's file. */
+export function removeOpaqueData(engine: Engine, id: string): void {
+  fs.rmSync(path.join(opaqueDataDir(engine), id), { force: true });
+}
+
+async function dockerArchiveData(engine: Engine, records: GlanceRecords, image: GlanceImage, engineImage: ImageRecord): Promise<ImageData> {
+  const items = [{ image: engineImage, refs: engineImage.refs }];
+  const key = `${engineImage.id} ${engineImage.refs.join(',')}`;
+  let sums = records.exportDigest(key);
+  if (!sums) {
+    const digests = new DataDigests();
+    await saveDockerArchive(engine, items, new Writable({ write(chunk: Buffer, _enc, done) { digests.update(chunk); done(); } }));
+    sums = digests.digest();
+    records.saveExportDigest(key, sums);
+  }
+  // Images found in the engine store or snapshotted get their checksums from their first export.
+  if (image.checksum === null) {
+    records.update({ ...image, checksum: sums.md5, osHashValue: sums.sha512, size: sums.size, updatedAt: new Date() }, image.status);
+  }
+  const expected = sums;
+  return {
+    size: expected.size,
+    md5: expected.md5,
+    open() {
+      const out = new PassThrough({ highWaterMark: 256 * 1024 });
+      const check = crypto.createHash('md5');
+      const verify = new Transform({
+        transform(chunk: Buffer, _enc, done) { check.update(chunk); done(null, chunk); },
+        flush(done) {
+          // Should the archive ever differ from the remembered one, forget its md5 so the next download recomputes it.
+          if (check.digest('hex') !== expected.md5) records.forgetExportDigest(key);
+          done();
+        },
+      });
+      saveDockerArchive(engine, items, verify).catch((err: Error) => out.destroy(err));
+      verify.pipe(out);
+      verify.on('error', (err) => out.destroy(err));
+      return out;
+    },
+  };
+}
+
+async function writeFileAtomically(dir: string, file: string, source: AsyncIterable<Buffer>): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const part = `${file}.part-${process.pid}`;
+  try {
+    await pipeline(source, fs.createWriteStream(part, { mode: 0o600 }));
+    fs.renameSync(part, file);
+  } catch (err) {
+    fs.rmSync(part, { force: true });
+    throw err;
+  }
+}
+
+/** A tar (ustar magic at 257) or a gzip stream: worth trying as an image archive. */
+function looksLikeArchive(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(262);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
+    return n >= 262 && head.toString('latin1', 257, 262) === 'ustar';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Loads `file` as an image archive; undefined when it is not one (it then stays opaque data). */
+async function tryLoad(engine: Engine, file: string): Promise<ImageRecord | undefined> {
+  try {
+    return (await loadImageArchive(engine, fs.createReadStream(file, { highWaterMark: 256 * 1024 })))[0];
+  } catch (err) {
+    if (err instanceof InvalidArgumentError || err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
