@@ -125,6 +125,8 @@ export class RegistryClient {
       try {
         response = await this.send({ method: 'GET', path: this.path('blobs', digest), headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, ...(signal && { signal }) });
         if (response.status === 404) throw new NotFoundError(`blob ${digest} not found in ${this.name()}`);
+        // A server error is as transient as a dropped connection: retried, not reported at once.
+        if (response.status >= 500) throw new Error(`GET blob ${digest}: registry answered ${response.status}`);
         await expectStatus(response, offset > 0 ? [200, 206] : [200], `GET blob ${digest}`);
         let skip = offset > 0 && response.status === 200 ? offset : 0;
         for await (const raw of response.body as AsyncIterable<Buffer>) {

@@ -75,6 +75,30 @@ describe('engine/registry/pull when the registry misbehaves', () => {
     assert.equal(calls, 2);
   });
 
+  it('retries a blob the registry failed to serve (503) once', async () => {
+    let failed = 0;
+    proxy.intercept = (req, res) => {
+      if (failed > 0 || req.method !== 'GET' || !isBlob(req.url, baseLayer)) return false;
+      failed++;
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}');
+      return true;
+    };
+    const result = await pullImage(t.engine, `${proxy.host}/team/app:1`);
+    assert.equal(result.image.id, image.configDigest);
+    assert.equal(proxy.seen.filter((r) => isBlob(r.url, baseLayer)).length, 2);
+  });
+
+  it('gives up on a blob that keeps failing, naming it, and stores nothing', async () => {
+    proxy.intercept = (req, res) => {
+      if (req.method !== 'GET' || !isBlob(req.url, baseLayer)) return false;
+      res.writeHead(503).end();
+      return true;
+    };
+    await assert.rejects(pullImage(t.engine, `${proxy.host}/team/app:1`), new RegExp(`blob ${baseLayer}: download failed after 5 attempts`));
+    assert.deepEqual(storeSnapshot(t.dataDir), { blobs: [], layers: [] });
+    assert.deepEqual(t.engine.images.list(), []);
+  });
+
   it('refuses a blob whose bytes do not match its digest, and stores nothing', async () => {
     const before = storeSnapshot(t.dataDir);
     proxy.intercept = async (req, res, upstream) => {
