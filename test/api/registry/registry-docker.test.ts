@@ -13,6 +13,9 @@ import { loadImageArchive } from '../../../engine/images/archive/load.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { type RegistryServer, busyboxArchive, startRegistryServer, users } from './registry-server.js';
 
+/** Debian's docker.io client, the one that matches its daemon; a PATH docker otherwise. */
+const dockerClient = fs.existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+
 describe('registry API: docker push and pull', function () {
   this.timeout(180_000);
   let server: RegistryServer;
@@ -36,7 +39,7 @@ describe('registry API: docker push and pull', function () {
     const socket = `unix://${path.join(work, 'dockerd', 'docker.sock')}`;
     docker = (args, input) =>
       new Promise((resolve, reject) => {
-        const child = execFile('docker', ['-H', socket, '--config', config, ...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+        const child = execFile(dockerClient, ['-H', socket, '--config', config, ...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
           err ? reject(new Error(`docker ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
         );
         child.stdin!.end(input);
