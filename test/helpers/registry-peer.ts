@@ -32,11 +32,20 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `docker-registry serve` and waits until `/v2/` answers. */
-export async function startRegistry(options: { auth?: RegistryAuthConfig } = {}): Promise<RegistryPeer> {
+/** What the registry listens as: a loopback address, and a certificate for TLS. */
+export interface RegistryListen {
+  /** Address to bind (default 127.0.0.1) and the name clients use for it (default the address). */
+  address?: string;
+  name?: string;
+  tls?: { certificate: string; key: string };
+}
+
+/** Starts `docker-registry serve` and waits until it accepts connections. */
+export async function startRegistry(options: { auth?: RegistryAuthConfig; listen?: RegistryListen } = {}): Promise<RegistryPeer> {
   const dir = makeTempDir('registry');
   const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  const address = options.listen?.address ?? '127.0.0.1';
+  const host = `${options.listen?.name ?? address}:${port}`;
   const lines = [
     'version: 0.1',
     'log:',
@@ -49,8 +58,9 @@ export async function startRegistry(options: { auth?: RegistryAuthConfig } = {})
     '  delete:',
     '    enabled: true',
     'http:',
-    `  addr: ${host}`,
+    `  addr: ${address}:${port}`,
   ];
+  if (options.listen?.tls) lines.push('  tls:', `    certificate: ${options.listen.tls.certificate}`, `    key: ${options.listen.tls.key}`);
   if (options.auth?.kind === 'htpasswd') {
     const file = path.join(dir, 'htpasswd');
     fs.writeFileSync(file, '');
@@ -79,14 +89,20 @@ export async function startRegistry(options: { auth?: RegistryAuthConfig } = {})
       await stop();
       throw new Error(`docker-registry exited with ${child.exitCode}: ${text}`);
     }
-    try {
-      const response = await fetch(`http://${host}/v2/`);
-      if (response.status === 200 || response.status === 401) return { host, dir, stop };
-    } catch {
-      // not listening yet
-    }
+    if (await accepts(address, port)) return { host, dir, stop };
     await sleep(50);
   }
   await stop();
   throw new Error('docker-registry did not answer within 5 s');
+}
+
+/** True once something accepts TCP connections on address:port. */
+function accepts(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address, port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
 }
