@@ -1,0 +1,35 @@
+/**
+ * The DNS server process of one network: `node dns-main.js DATADIR NETWORK_ID`. Started
+ * detached when the network's bridge comes up, so names resolve while no intermodal
+ * command runs; each query reads the engine database (WAL: never blocked by writers).
+ * It prints `ready` once bound, and exits by itself once its network or bridge is gone,
+ * so a failed stop can never leave it behind for long.
+ */
+import fs from 'node:fs';
+import { openDatabase } from '../../metadata/database.js';
+import { hostNames } from '../host-names.js';
+import { NetworkStore } from '../network-store.js';
+import { DnsServer } from './dns-server.js';
+
+async function main(dataDir: string, networkId: string): Promise<void> {
+  const db = openDatabase(dataDir);
+  const store = new NetworkStore(db, hostNames(dataDir));
+  const network = store.get(networkId);
+  const server = await DnsServer.listen(network.gateway, 53, (name) => {
+    const address = store.lookup(network.id, name);
+    return address === undefined ? undefined : [address];
+  });
+  process.stdout.write('ready\n');
+  const watch = setInterval(() => {
+    if (!store.find(network.id) || !fs.existsSync(`/sys/class/net/${network.bridge}`)) {
+      clearInterval(watch);
+      void server.close().then(() => process.exit(0));
+    }
+  }, 2000);
+}
+
+const [dataDir, networkId] = process.argv.slice(2);
+main(dataDir!, networkId!).catch((err: Error) => {
+  process.stderr.write(`intermodal dns: ${err.message}\n`);
+  process.exit(1);
+});
