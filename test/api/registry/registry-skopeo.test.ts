@@ -12,6 +12,7 @@ import { loadImageArchive } from '../../../engine/images/archive/load.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { mountsUnder, openTestEngine } from '../../helpers/test-engine.js';
+import { writeMultiArchLayout } from './multi-arch-layout.js';
 import { type RegistryServer, busyboxArchive, startRegistryServer, users } from './registry-server.js';
 
 const run = promisify(execFile);
@@ -76,6 +77,21 @@ describe('registry API: skopeo copy in and out', function () {
     const layout = path.join(work, 'pulled');
     await skopeo(['copy', '--src-tls-verify=false', '--src-creds', creds, `docker://${server.host}/local/bb:1`, `oci:${layout}:bb`]);
     assert.equal(layoutConfigDigest(layout), local.imageId);
+  });
+
+  it('copies a multi-arch index in with --all: the index is served, the tag runs this machine\'s image', async () => {
+    const layout = writeMultiArchLayout(path.join(work, 'multi'), work, 'multi');
+    await skopeo(['copy', '--all', '--dest-tls-verify=false', '--dest-creds', creds, `oci:${layout.dir}:multi`, `docker://${server.host}/team/multi:1`]);
+    const { stdout } = await skopeo(['inspect', '--raw', '--tls-verify=false', '--creds', creds, `docker://${server.host}/team/multi:1`]);
+    const index = JSON.parse(stdout) as { manifests: { platform: { architecture: string } }[] };
+    assert.deepEqual(index.manifests.map((m) => m.platform.architecture), ['amd64', 'arm64']);
+    if (process.arch === 'x64') assert.equal(server.test.engine.images.resolve('team/multi:1').id, layout.imageIds.amd64);
+    // Both platforms were pushed by digest and are images of their own.
+    assert.ok(server.test.engine.images.resolve(layout.imageIds.arm64));
+    const back = path.join(work, 'multi-back');
+    await skopeo(['copy', '--all', '--src-tls-verify=false', '--src-creds', creds, `docker://${server.host}/team/multi:1`, `oci:${back}:m`]);
+    const backIndex = JSON.parse(fs.readFileSync(path.join(back, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+    assert.equal(backIndex.manifests[0]!.digest, layout.indexDigest, 'the index comes back byte for byte');
   });
 
   it('runs the pushed image with intermodal run', async () => {
