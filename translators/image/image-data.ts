@@ -53,7 +53,7 @@ export async function storeImageData(engine: Engine, records: GlanceRecords, ima
     const input = digestingSource(source, digests);
     let loaded: ImageRecord | undefined;
     if (image.containerFormat === 'docker') {
-      loaded = (await loadImageArchive(engine, input))[0];
+      loaded = await asUploadError(() => loadImageArchive(engine, input));
       await input.drain();
     } else {
       await writeFileAtomically(dir, file, input);
@@ -140,6 +140,19 @@ async function writeFileAtomically(dir: string, file: string, source: AsyncItera
     fs.renameSync(part, file);
   } catch (err) {
     fs.rmSync(part, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Loads an uploaded archive. Whatever the archive lacks (a layer its manifest names) is
+ * the upload's fault, so the engine's NotFoundError becomes an InvalidArgumentError.
+ */
+async function asUploadError(load: () => Promise<ImageRecord[]>): Promise<ImageRecord> {
+  try {
+    return (await load())[0]!;
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new InvalidArgumentError(`the uploaded image archive is incomplete: ${err.message}`, { cause: err });
     throw err;
   }
 }
