@@ -2,10 +2,11 @@
  * The DNS server process of one network: `node dns-main.js DATADIR NETWORK_ID`. Started
  * detached when the network's bridge comes up, so names resolve while no intermodal
  * command runs; each query reads the engine database (WAL: never blocked by writers).
- * It prints `ready` once bound, and exits by itself once its network or bridge is gone,
+ * It prints `ready` once bound, and exits by itself once its network, bridge or data dir is gone,
  * so a failed stop can never leave it behind for long.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { openDatabase } from '../../metadata/database.js';
 import { hostNames } from '../host-names.js';
 import { NetworkStore } from '../network-store.js';
@@ -21,7 +22,8 @@ async function main(dataDir: string, networkId: string): Promise<void> {
   });
   process.stdout.write('ready\n');
   const watch = setInterval(() => {
-    if (!store.find(network.id) || !fs.existsSync(`/sys/class/net/${network.bridge}`)) {
+    // The data dir removed (a test's, say) while its database stays open here counts as gone.
+    if (!fs.existsSync(path.join(dataDir, 'intermodal.db')) || !store.find(network.id) || !fs.existsSync(`/sys/class/net/${network.bridge}`)) {
       clearInterval(watch);
       void server.close().then(() => process.exit(0));
     }
