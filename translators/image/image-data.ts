@@ -3,9 +3,10 @@
  * a `bare`/`ova` image that turns out to be an image archive (an OCI layout tarball), is
  * loaded into the engine's store as it streams in, so it boots at once and its layers are
  * stored once. Anything else (raw or qcow2 disks) is kept as an opaque file and is not
- * bootable. A download of an engine-backed image is a docker-archive made by the engine's
- * save, which `docker load` reads; the archive is deterministic, so its md5 is computed
- * by one pass, remembered, and sent as Content-MD5 before the bytes of the next pass.
+ * bootable. A download of an engine-backed image is made by the engine's save in the
+ * format it came in: a docker-archive (`docker load` reads it) for `docker`, an OCI layout
+ * tarball for `bare`/`ova`. Save is deterministic, so the archive's md5 is computed by one
+ * pass, remembered, and sent as Content-MD5 before the bytes of the next pass.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -15,7 +16,9 @@ import { pipeline } from 'node:stream/promises';
 import type { Engine } from '../../engine/engine.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
 import { loadImageArchive } from '../../engine/images/archive/load.js';
-import { saveDockerArchive } from '../../engine/images/archive/save-docker-archive.js';
+import { TarSink } from '../../engine/images/archive/layout-sink.js';
+import { saveDockerArchive, type SaveItem } from '../../engine/images/archive/save-docker-archive.js';
+import { saveOciLayout } from '../../engine/images/archive/save-oci-layout.js';
 import type { ImageRecord } from '../../engine/images/image-store.js';
 import { DataDigests, digestingSource } from './data-digests.js';
 import type { GlanceImage } from './glance-image.js';
@@ -83,7 +86,7 @@ export async function storeImageData(engine: Engine, records: GlanceRecords, ima
 
 /** The bytes of an image, or undefined when it has no data yet (Glance answers 204). */
 export async function openImageData(engine: Engine, records: GlanceRecords, image: GlanceImage): Promise<ImageData | undefined> {
-  if (image.engineImageId !== undefined) return dockerArchiveData(engine, records, image, engine.images.get(image.engineImageId));
+  if (image.engineImageId !== undefined) return archiveData(engine, records, image, engine.images.get(image.engineImageId));
   if (!image.opaqueData) return undefined;
   const file = path.join(opaqueDataDir(engine), image.id);
   if (!fs.existsSync(file)) throw new NotFoundError(`The data of image ${image.id} is missing from the store.`);
@@ -95,13 +98,19 @@ export function removeOpaqueData(engine: Engine, id: string): void {
   fs.rmSync(path.join(opaqueDataDir(engine), id), { force: true });
 }
 
-async function dockerArchiveData(engine: Engine, records: GlanceRecords, image: GlanceImage, engineImage: ImageRecord): Promise<ImageData> {
+/** Writes an engine image as the archive its container format calls for. */
+function saveArchive(engine: Engine, format: 'docker' | 'oci', items: SaveItem[], out: Writable): Promise<void> {
+  return format === 'docker' ? saveDockerArchive(engine, items, out) : saveOciLayout(engine, items, new TarSink(out));
+}
+
+async function archiveData(engine: Engine, records: GlanceRecords, image: GlanceImage, engineImage: ImageRecord): Promise<ImageData> {
+  const format = image.containerFormat === 'bare' || image.containerFormat === 'ova' ? 'oci' : 'docker';
   const items = [{ image: engineImage, refs: engineImage.refs }];
-  const key = `${engineImage.id} ${engineImage.refs.join(',')}`;
+  const key = `${format} ${engineImage.id} ${engineImage.refs.join(',')}`;
   let sums = records.exportDigest(key);
   if (!sums) {
     const digests = new DataDigests();
-    await saveDockerArchive(engine, items, new Writable({ write(chunk: Buffer, _enc, done) { digests.update(chunk); done(); } }));
+    await saveArchive(engine, format, items, new Writable({ write(chunk: Buffer, _enc, done) { digests.update(chunk); done(); } }));
     sums = digests.digest();
     records.saveExportDigest(key, sums);
   }
@@ -124,9 +133,11 @@ async function dockerArchiveData(engine: Engine, records: GlanceRecords, image: 
           done();
         },
       });
-      saveDockerArchive(engine, items, verify).catch((err: Error) => out.destroy(err));
+      saveArchive(engine, format, items, verify).catch((err: Error) => out.destroy(err));
       verify.pipe(out);
       verify.on('error', (err) => out.destroy(err));
+      // A client that goes away mid-download stops the save instead of leaving it stalled on backpressure.
+      out.on('close', () => { if (!verify.writableFinished) verify.destroy(); });
       return out;
     },
   };
