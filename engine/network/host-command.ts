@@ -30,5 +30,8 @@ export function runHostCommand(binary: string, args: string[], stdin?: string): 
  */
 export function ipBatch(lines: string[], netns?: string): Promise<string> {
   const input = `${lines.join('\n')}\n`;
-  return netns === undefined ? runHostCommand('ip', ['-batch', '-'], input) : runHostCommand('nsenter', [`--net=${netns}`, 'ip', '-batch', '-'], input);
+  if (netns === undefined) return runHostCommand('ip', ['-batch', '-'], input);
+  // A named namespace is entered by ip itself (-n), saving an nsenter exec.
+  const named = /^\/run\/netns\/([^/]+)$/.exec(netns);
+  return named ? runHostCommand('ip', ['-n', named[1]!, '-batch', '-'], input) : runHostCommand('nsenter', [`--net=${netns}`, 'ip', '-batch', '-'], input);
 }

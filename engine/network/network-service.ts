@@ -174,14 +174,14 @@ export class NetworkService implements ContainerNetworking {
         report.namespaces.push(name);
       }
     }
-    for (const n of networks) if (endpoints.some((e) => e.networkId === n.id)) await this.ensureUp(n);
-    applyRuleset(this.db, this.store, this.names.table);
+    for (const n of networks) if (endpoints.some((e) => e.networkId === n.id)) await this.ensureUp(n, true);
+    applyRuleset(this.db, this.store, this.names.table, { force: true });
     return report;
   }
 
   /** The network's bridge and DNS server, started if they are not running. */
-  private async ensureUp(network: NetworkRecord): Promise<void> {
-    await ensureBridge(network);
+  private async ensureUp(network: NetworkRecord, verify = false): Promise<void> {
+    await ensureBridge(network, { verify });
     await ensureDns(this.dataDir, network, this.store);
   }
 
