@@ -54,10 +54,9 @@ export class RegistryAccess {
     throw new RegistryError('DENIED', `requested access to '${repository}' is denied`, { name: repository, action });
   }
 
-  /** True when `caller` could pull `repository` (for filtering the catalog). */
+  /** True when `caller` may pull `repository` (for filtering the catalog). */
   canPull(caller: Caller, repository: string): boolean {
-    const record = this.store.repository(repository);
-    return permitted(caller, record, 'pull') && (caller.grants === undefined || record?.public === true || (caller.grants[repository] ?? []).length > 0);
+    return permitted(caller, this.store.repository(repository), 'pull');
   }
 
   /** An UNAUTHORIZED error carrying the `WWW-Authenticate` challenge. */
@@ -68,11 +67,34 @@ export class RegistryAccess {
     return error;
   }
 
-  /** `GET /v2/token?service=&scope=...`: a Bearer token with the grants the caller may hold. */
+  /** `GET /v2/token?service=&scope=...` with Basic credentials (or none): a Bearer token. */
   async token(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const caller = await this.caller(request);
     const query = request.query as Record<string, string | string[] | undefined>;
-    const scopes = [query.scope ?? []].flat().flatMap((s) => s.split(' ')).filter(Boolean);
+    await reply.send(this.issue(caller, [query.scope ?? []].flat()));
+  }
+
+  /**
+   * `POST /v2/token` with an OAuth2 password grant in a form body, which containerd tries
+   * before the GET. Refresh tokens are not issued, so clients come back with the password.
+   */
+  async oauthToken(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request.raw as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > 64 * 1024) throw new RegistryError('UNSUPPORTED', 'token request body is too large', undefined, 413);
+      chunks.push(chunk);
+    }
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    if (form.get('grant_type') !== 'password') throw new RegistryError('UNSUPPORTED', `grant_type '${form.get('grant_type') ?? ''}' is not supported`, undefined, 400);
+    const user = await this.auth.authenticate(form.get('username') ?? '', form.get('password') ?? '');
+    if (!user) throw this.challenge(request, 'incorrect username or password');
+    await reply.send(this.issue({ subject: user.subject, projects: user.projects }, form.getAll('scope')));
+  }
+
+  private issue(caller: Caller, scopeParams: string[]): { token: string; access_token: string; expires_in: number; issued_at: string } {
+    const scopes = scopeParams.flatMap((s) => s.split(' ')).filter(Boolean);
     const grants: Record<string, string[]> = {};
     for (const text of scopes) {
       const scope = parseScope(text);
@@ -83,6 +105,6 @@ export class RegistryAccess {
       grants[scope.name] = [...new Set([...(grants[scope.name] ?? []), ...actions])];
     }
     const { token, issuedAt } = this.signer.issue(caller, grants);
-    await reply.send({ token, access_token: token, expires_in: this.signer.ttlSeconds, issued_at: issuedAt.toISOString() });
+    return { token, access_token: token, expires_in: this.signer.ttlSeconds, issued_at: issuedAt.toISOString() };
   }
 }

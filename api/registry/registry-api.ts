@@ -74,6 +74,7 @@ export async function registryApi(app: FastifyInstance, opts: RegistryApiOptions
     await reply.header('content-type', 'application/json').send({});
   });
   app.get('/token', async (request, reply) => ctx.access.token(request, reply));
+  app.post('/token', async (request, reply) => ctx.access.oauthToken(request, reply));
   app.get('/_catalog', async (request, reply) => listCatalog(ctx, request, reply));
   app.route({
     method: ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'],

@@ -38,7 +38,8 @@ export const registryCommand: Command = {
     const engine = ctx.engine();
     const store = new RepositoryStore(engine);
     for (const name of values.public!) store.setPublic(name, true);
-    const app = Fastify({ logger: false });
+    // Only failures are logged (pino JSON on stdout), so a 500 leaves a trace.
+    const app = Fastify({ logger: { level: 'error' } });
     await app.register(registryApi, { prefix: '/v2', engine, auth });
     const address = await app.listen({ host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) });
     ctx.out.write(`Registry listening on ${address}/v2/\n`);

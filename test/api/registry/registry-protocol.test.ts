@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeBusyboxRootfs, tarLayer } from '../../helpers/image-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
-import { type RegistryServer, basic, startRegistryServer } from './registry-server.js';
+import { type RegistryServer, basic, startRegistryServer, users } from './registry-server.js';
 
 const sha = (b: Buffer | string): string => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`;
 
@@ -89,6 +89,14 @@ describe('registry API: protocol', function () {
     // A token for another repository grants nothing here.
     const other = (await (await call('GET', '/v2/token?scope=repository:elsewhere:pull,push', { auth: basic('alice') })).json()) as { token: string };
     assert.equal((await call('POST', '/v2/team/app/blobs/uploads/', { auth: `Bearer ${other.token}` })).status, 401);
+    // containerd's OAuth2 password grant, POSTed as a form.
+    const form = `grant_type=password&username=alice&password=${users.alice}&service=intermodal&scope=${encodeURIComponent('repository:team/app:pull,push')}`;
+    const oauth = await call('POST', '/v2/token', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    assert.equal(oauth.status, 200);
+    const oauthToken = ((await oauth.json()) as { access_token: string }).access_token;
+    assert.equal((await call('GET', '/v2/team/app/tags/list', { auth: `Bearer ${oauthToken}` })).status, 404, 'authorized, and the repository does not exist yet');
+    const badForm = await call('POST', '/v2/token', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.replace(users.alice, 'nope') });
+    assert.equal(badForm.status, 401);
     const forged = body.token.slice(0, -2) + (body.token.endsWith('AA') ? 'BB' : 'AA');
     assert.equal((await call('POST', '/v2/team/app/blobs/uploads/', { auth: `Bearer ${forged}` })).status, 401);
   });

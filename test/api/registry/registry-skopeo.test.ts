@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadImageArchive } from '../../../engine/images/archive/load.js';
+import { processesUsing, until } from '../../drivers/local/driver-fixture.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { mountsUnder, openTestEngine } from '../../helpers/test-engine.js';
@@ -98,6 +99,8 @@ describe('registry API: skopeo copy in and out', function () {
     const result = await runCli(server.test.dataDir, ['run', '--rm', 'library/busybox:1', 'echo', 'pushed and running']);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.trim(), 'pushed and running');
+    // conmon and its exit callback outlive `run --rm` by a moment; the data dir goes only after them.
+    await until('the monitor and exit callback of the run to exit', async () => (processesUsing(server.test.dataDir).length === 0 ? true : undefined), 15_000);
     assert.deepEqual(mountsUnder(path.join(server.test.dataDir, 'snapshots')), []);
   });
 });
