@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { FailedPreconditionError, InvalidArgumentError } from '../errors.js';
 import type { EngineDatabase } from '../metadata/database.js';
 import { containerNetworkFiles } from './container-files.js';
+import { ipBatch } from './host-command.js';
 import { ensureDns, stopDns } from './dns/dns-process.js';
 import { type HostNames, hostNames } from './host-names.js';
 import { deleteLink, deleteNamespace, ensureBridge, ensureNamespace, hostRouteSubnets, linkExists, listLinks, listNamespaces, plugEndpoint } from './host-links.js';
@@ -145,7 +146,7 @@ export class NetworkService implements ContainerNetworking {
   /**
    * Settles what a crash or a host restart left: endpoints whose namespace is gone are
    * forgotten; this data dir's veths, bridges and namespaces that nothing recorded refers
-   * to are deleted; networks in use get their bridge and DNS server back; the nftables
+   * to are deleted; networks in use get their bridge (with its ports) and DNS server back; the nftables
    * table is generated again from what remains.
    */
   async reconcile(): Promise<ReconcileReport> {
@@ -174,7 +175,13 @@ export class NetworkService implements ContainerNetworking {
         report.namespaces.push(name);
       }
     }
-    for (const n of networks) if (endpoints.some((e) => e.networkId === n.id)) await this.ensureUp(n, true);
+    for (const n of networks) {
+      const members = endpoints.filter((e) => e.networkId === n.id);
+      if (members.length === 0) continue;
+      await this.ensureUp(n, true);
+      // A bridge made again (deleted behind our back) has lost its ports: plug them back.
+      await ipBatch(members.map((e) => `link set ${e.hostVeth} master ${n.bridge} up`));
+    }
     applyRuleset(this.db, this.store, this.names.table, { force: true });
     return report;
   }

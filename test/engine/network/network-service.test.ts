@@ -232,4 +232,18 @@ describe('engine/network/network-service (real bridges, veths, nftables)', funct
     assert.doesNotMatch(execFileSync('nft', ['list', 'table', 'ip', svc.names.table]).toString(), /dnat to/, 'the ghost\'s published port is gone');
     assert.equal((await runIn(a, ['busybox', 'ping', '-c', '1', '-W', '2', n1.gateway])).code, 0, 'the live endpoint still works');
   });
+
+  it('reconcile brings back a lost bridge and DNS server for the endpoints that remain', async () => {
+    const n1 = await network('n1');
+    const [a, b] = [ns(), ns()];
+    await svc.attach(container('alpha'), a.path, [{ network: 'n1' }]);
+    const addrB = (await svc.attach(container('beta'), b.path, [{ network: 'n1' }])).endpoints[0]!.address;
+    process.kill(svc.store.dnsPid(n1.id)!, 'SIGKILL');
+    execFileSync('ip', ['link', 'del', n1.bridge]);
+    assert.notEqual((await runIn(a, ['busybox', 'ping', '-c', '1', '-W', '1', addrB])).code, 0, 'broken before');
+    const report = await svc.reconcile();
+    assert.deepEqual(report, { endpoints: [], links: [], namespaces: [] });
+    assert.equal((await runIn(a, ['busybox', 'ping', '-c', '1', '-W', '2', addrB])).code, 0, 'alpha reaches beta again');
+    assert.match((await runIn(a, ['busybox', 'nslookup', 'beta', n1.gateway])).stdout, new RegExp(addrB.replace(/\./g, '\\.')));
+  });
 });
