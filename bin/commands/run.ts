@@ -32,8 +32,13 @@ export const runCommand: Command = {
     if (attached) checkTerminalInput(line.interactive, line.tty, ctx.in);
     const svc = ctx.containers();
     const record = await svc.create(line.spec, line.name);
+    if (!line.detach && line.spec.autoRemove) svc.holdForWaiter(record.id);
     try {
-      if (attached) return await runAttached(svc, record.id, { stdin: ctx.in, stdout: ctx.out, stderr: ctx.err }, line);
+      if (attached) {
+        const code = await runAttached(svc, record.id, { stdin: ctx.in, stdout: ctx.out, stderr: ctx.err }, line);
+        if (line.spec.autoRemove) await svc.remove(record.id, { force: true, volumes: true }).catch(() => undefined);
+        return code;
+      }
       await svc.start(record.id);
     } catch (err) {
       if (line.spec.autoRemove) await svc.remove(record.id, { force: true, volumes: true }).catch(() => undefined);
@@ -43,7 +48,9 @@ export const runCommand: Command = {
       ctx.out.write(`${record.id}\n`);
       return 0;
     }
-    return followUntilExit(svc, record.id, ctx.out, ctx.err);
+    const code = await followUntilExit(svc, record.id, ctx.out, ctx.err);
+    if (line.spec.autoRemove) await svc.remove(record.id, { force: true, volumes: true }).catch(() => undefined);
+    return code;
   },
 };
 

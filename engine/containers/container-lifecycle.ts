@@ -9,13 +9,14 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FailedPreconditionError, NotImplementedError } from '../errors.js';
 import type { Engine } from '../engine.js';
-import { isMountPoint, mountAll, unmount } from '../mount/index.js';
+import { isMountPoint } from '../mount/index.js';
 import { buildSpec, mergeEnv } from '../runtime/spec/build-spec.js';
 import { resolveUser } from '../runtime/spec/container-user.js';
 import type { AttachSession, Runtime } from '../runtime/runtime.js';
 import { processIsAlive } from '../process-alive.js';
 import { ociMounts } from './container-mounts.js';
-import { mountIdmappedRootfs, usernsRange } from './idmapped-rootfs.js';
+import { usernsRange } from './idmapped-rootfs.js';
+import { mountRootfs, unmountRootfs } from './rootfs-mount.js';
 import type { ContainerRecord, ContainerStore } from './container-store.js';
 import type { VolumeStore } from './volume-store.js';
 
@@ -89,11 +90,7 @@ export abstract class ContainerLifecycle {
     try {
       // A container that ran before may have left runtime state (a crash); a new one has none.
       if (record.startedAt !== undefined || record.error !== undefined) await runtime.delete(record.id, { force: true });
-      if (!isMountPoint(p.rootfs)) {
-        const mounts = await engine.snapshots.mounts(record.id);
-        if (record.spec.userns) mountIdmappedRootfs(mounts, p.rootfs, path.join(p.dir, 'idmap'));
-        else mountAll(mounts, p.rootfs);
-      }
+      if (!isMountPoint(p.rootfs)) mountRootfs(await engine.snapshots.mounts(record.id), p.rootfs, record.spec.userns ? path.join(p.dir, 'idmap') : undefined);
       const spec = record.spec;
       const uses = (engine.db.prepare('SELECT volume, destination FROM container_volumes WHERE container_id = ?').all(record.id) as { volume: string; destination: string }[])
         .map((u) => ({ ...u, readOnly: spec.mounts.find((m) => m.destination === u.destination)?.readOnly ?? false }));
@@ -263,8 +260,27 @@ export abstract class ContainerLifecycle {
       }
       return this.store.get(record.id);
     }
-    if (record.spec.autoRemove) await this.remove(record.id, { volumes: true });
+    // A foreground `run --rm` still reading the output and exit code removes it itself.
+    if (record.spec.autoRemove && !this.waiterAlive(record.id)) await this.remove(record.id, { volumes: true });
     return record;
+  }
+
+  /**
+   * Marks this process as the foreground waiter of a `--rm` container: its exit then
+   * leaves the removal to us, so that its log and exit code are still there when we read
+   * them. If we die first, whoever records the exit removes it as usual.
+   */
+  holdForWaiter(id: string): void {
+    fs.writeFileSync(path.join(this.paths(id).dir, 'waiter.pid'), String(process.pid));
+  }
+
+  private waiterAlive(id: string): boolean {
+    try {
+      const pid = Number(fs.readFileSync(path.join(this.paths(id).dir, 'waiter.pid'), 'utf8'));
+      return pid !== process.pid && processIsAlive(pid);
+    } catch {
+      return false;
+    }
   }
 
   /** SIGKILL to every process, then waits for the recorded exit. */
@@ -290,8 +306,7 @@ export abstract class ContainerLifecycle {
   abstract remove(idOrName: string, options?: { force?: boolean; volumes?: boolean }): Promise<void>;
 
   protected unmountRootfs(id: string): void {
-    const rootfs = this.paths(id).rootfs;
-    if (isMountPoint(rootfs)) unmount(rootfs);
+    unmountRootfs(this.paths(id).rootfs);
   }
 
   protected runtimeOf(record: ContainerRecord): Runtime {

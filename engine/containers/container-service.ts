@@ -154,7 +154,8 @@ export class ContainerService extends ContainerLifecycle {
         await this.runtimeOf(current).delete(current.id, { force: true }).catch(() => undefined);
         this.unmountRootfs(current.id);
       }
-      if (current.status === 'removing') await this.remove(current.id, { force: true });
+      // 'removing': a removal cut short; an exited --rm container: its foreground waiter died.
+      if (current.status === 'removing' || (current.status === 'exited' && current.spec.autoRemove)) await this.remove(current.id, { force: true, volumes: current.spec.autoRemove });
     }
     await engine.snapshots.cleanup();
   }

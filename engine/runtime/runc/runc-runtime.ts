@@ -16,6 +16,7 @@ import { ociResources } from '../spec/resources.js';
 import { attachToConmon } from './attach-session.js';
 import { removeAbandonedCgroup } from './cgroup-cleanup.js';
 import { CreateTimedOut, launchConmon } from './conmon.js';
+import { deleteStoppedFast, killAllFast } from './fast-paths.js';
 import { readExitFile } from './exit-file.js';
 import { runRunc, type RuncBinary } from './runc-cli.js';
 import { execProcessSpec, runcExec } from './runc-exec.js';
@@ -112,11 +113,13 @@ export class RuncRuntime implements Runtime {
     checkId(id);
     const sig = typeof signal === 'number' ? String(signal) : signal.toUpperCase();
     if (!/^(SIG)?[A-Z0-9+-]+$/.test(sig)) throw new InvalidArgumentError(`invalid signal '${signal}'`);
+    if (all && this.name === 'runc' && (sig === 'KILL' || sig === 'SIGKILL' || sig === '9') && killAllFast(this.runc.root, id)) return;
     await runRunc(this.runc, ['kill', ...(all ? ['--all'] : []), id, sig], { id });
   }
 
   async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
     checkId(id);
+    if (this.name === 'runc' && deleteStoppedFast(this.runc.root, id)) return;
     try {
       await runRunc(this.runc, ['delete', ...(options.force ? ['--force'] : []), id], { id });
     } catch (err) {
