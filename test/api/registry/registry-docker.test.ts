@@ -88,9 +88,13 @@ describe('registry API: docker push and pull', function () {
     assert.equal((await docker(['image', 'inspect', '--format', '{{.Id}}', `${server.host}/made/here:2`])).trim(), local.imageId);
   });
 
-  it('docker logout, then a pull of a private repository is refused', async () => {
+  it('docker logout, then a pull of a private repository is refused and one of a public repository is not', async () => {
     await docker(['logout', server.host]);
-    await docker(['rmi', `${server.host}/dock/busybox:1`]);
+    await docker(['rmi', `${server.host}/dock/busybox:1`, `${server.host}/made/here:2`]);
     await assert.rejects(docker(['pull', `${server.host}/dock/busybox:1`]), /unauthorized|authentication required|denied/i);
+    server.store.setPublic('made/here', true);
+    await docker(['pull', `${server.host}/made/here:2`]);
+    await docker(['tag', `${server.host}/made/here:2`, `${server.host}/made/here:3`]);
+    await assert.rejects(docker(['push', `${server.host}/made/here:3`]), /unauthorized|authentication required|denied/i, 'public is read-only for anonymous callers');
   });
 });
