@@ -73,3 +73,14 @@ export async function readFrom(host: string, port: number, ns?: TestNamespace): 
     return `ERROR ${(err as { stderr?: string }).stderr?.trim() ?? ''}`;
   }
 }
+
+/** Starts a UDP server in the namespace that sends every datagram back prefixed with `echo:`. */
+export async function startUdpEcho(ns: TestNamespace, port: number): Promise<ChildProcess> {
+  const script = `const s = require('dgram').createSocket('udp4'); s.on('message', (m, r) => s.send('echo:' + m, r.port, r.address)); s.bind(${port}, '0.0.0.0', () => console.log('listening'))`;
+  const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => b.toString().includes('listening') && resolve());
+    child.once('exit', (code) => reject(new Error(`udp echo exited with ${code}`)));
+  });
+  return child;
+}

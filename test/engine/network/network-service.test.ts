@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { type EngineDatabase, openDatabase } from '../../../engine/metadata/database.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../../engine/errors.js';
 import { NetworkService } from '../../../engine/network/network-service.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
-import { type TestNamespace, deleteNamespaces, makeNamespace, readFrom, runIn, startReplyServer, stopProcess } from './netns-fixture.js';
+import { type TestNamespace, deleteNamespaces, makeNamespace, readFrom, runIn, startReplyServer, startUdpEcho, stopProcess } from './netns-fixture.js';
 
 /** What this data dir has on the host: links, addresses in its subnets, its nft table, DNS processes. */
 function hostLeftovers(svc: NetworkService, subnets: string[]): { links: string[]; addresses: string[]; table: boolean; dns: number[] } {
@@ -142,6 +143,28 @@ describe('engine/network/network-service (real bridges, veths, nftables)', funct
     await svc.detach(container('server').id);
     assert.match(await readFrom('127.0.0.1', port.hostPort), /^ERROR/, 'the port is closed once the container is detached');
     assert.doesNotMatch(execFileSync('nft', ['list', 'chain', 'ip', svc.names.table, 'published']).toString(), /dnat to/);
+  });
+
+  it('publishes a UDP port on 127.0.0.1 only', async () => {
+    await network('udp');
+    const server = ns();
+    const { endpoints } = await svc.attach(container('echo'), server.path, [{ network: 'udp', ports: [{ protocol: 'udp', hostIp: '127.0.0.1', hostPort: 0, containerPort: 9999 }] }]);
+    processes.push(await startUdpEcho(server, 9999));
+    const socket = dgram.createSocket('udp4');
+    try {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no UDP reply through the published port')), 3000);
+        socket.once('message', (m) => {
+          clearTimeout(timer);
+          resolve(m.toString());
+        });
+        socket.send('ping', endpoints[0]!.ports[0]!.hostPort, '127.0.0.1');
+      });
+      assert.equal(reply, 'echo:ping');
+    } finally {
+      socket.close();
+    }
+    assert.match(execFileSync('nft', ['list', 'chain', 'ip', svc.names.table, 'published']).toString(), /ip daddr 127\.0\.0\.1 udp dport \d+ dnat to/);
   });
 
   it('gives concurrent attaches distinct addresses and measures attach time', async () => {
