@@ -3,8 +3,8 @@
  * with their data, tags and members, in Glance's fault format
  * (`{"code": 404, "title": "Not Found", "message": ...}`).
  *
- * LIMITATIONS against real Glance: no image import (`/v2/images/{id}/import`, stores,
- * staging), no locations, no tasks, no `created_at`/`updated_at` range filters, no
+ * LIMITATIONS against real Glance: image import only by `web-download` of `docker://`
+ * registry references (no glance-direct staging, no http(s) downloads, no stores), no locations, no tasks, no `created_at`/`updated_at` range filters, no
  * virtual_size; quotas are Glance's per-image defaults (128 properties, 128 tags, 1 TiB).
  */
 import type { FastifyInstance } from 'fastify';

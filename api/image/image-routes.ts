@@ -4,6 +4,7 @@ import {
   addMember, getMember, type GlanceImages, glanceImageView, glanceMemberView, listMembers, removeMember, updateMember,
 } from '../../translators/image/index.js';
 import { defaultPageSize } from '../../translators/image/glance-query.js';
+import { importMethods } from '../../translators/image/registry-import.js';
 import { ApiError, badRequest } from '../http/api-error.js';
 import { contextOf } from '../http/request-context.js';
 import { baseUrlOf } from '../http/service-faults.js';
@@ -67,6 +68,15 @@ export function registerImageRoutes(app: FastifyInstance, images: GlanceImages):
   app.post<{ Params: IdParams }>('/v2/images/:id/actions/reactivate', async (request, reply) => {
     images.reactivate(contextOf(request), request.params.id);
     return reply.code(204).send();
+  });
+
+  app.get('/v2/info/import', async () => ({
+    'import-methods': { description: 'Import methods available.', type: 'array', value: importMethods },
+  }));
+  app.post<{ Params: IdParams }>('/v2/images/:id/import', async (request, reply) => {
+    const method = jsonObject(jsonObject(request.body, 'The import request').method, 'The import method');
+    images.startImport(contextOf(request), request.params.id, method);
+    return reply.code(202).send();
   });
 
   app.get<{ Params: IdParams }>('/v2/images/:id/members', async (request) => ({

@@ -5,7 +5,7 @@
  */
 
 /** Glance's image states, plus `error` shown for a failed snapshot (see the view). */
-export type GlanceStatus = 'queued' | 'saving' | 'active' | 'deactivated' | 'killed';
+export type GlanceStatus = 'queued' | 'saving' | 'importing' | 'active' | 'deactivated' | 'killed';
 
 export type GlanceVisibility = 'private' | 'shared' | 'community' | 'public';
 

@@ -22,6 +22,7 @@ import { canSee, isAdminContext, requireCreate, requireWrite } from './glance-po
 import { type GlanceListFilters, queryImages } from './glance-query.js';
 import { GlanceRecords } from './glance-records.js';
 import { defaultMaxImageBytes, type ImageData, openImageData, removeOpaqueData, storeImageData } from './image-data.js';
+import { registryReferenceOf, runRegistryImport } from './registry-import.js';
 
 export interface GlanceImagesOptions {
   /** The project that owns images found in the engine store (the admin project). */
@@ -63,9 +64,15 @@ export class GlanceImages {
     };
     const changes: ImageChange[] = Object.entries(body).map(([key, value]) => ({ op: 'add', path: [key], value }));
     const image = applyChanges(base, changes, { isAdmin: isAdminContext(ctx), projectId: owner, creating: true });
+    // The `docker_image` property is a shortcut for a web-download import of that registry image.
+    const dockerImage = image.properties.docker_image;
+    const uri = dockerImage === undefined ? undefined : `docker://${dockerImage.replace(/^docker:\/\//, '')}`;
+    if (uri !== undefined) registryReferenceOf(uri);
     if (this.records.get(image.id)) throw new AlreadyExistsError(`An image with identifier ${image.id} already exists`);
     this.records.insert(image);
-    return image;
+    if (uri === undefined) return image;
+    this.startImport(ctx, image.id, { name: 'web-download', uri });
+    return this.records.get(image.id) ?? image;
   }
 
   /** Applies PATCH changes; all or nothing. */
@@ -127,6 +134,20 @@ export class GlanceImages {
     const image = this.find(ctx, id);
     requireWrite(ctx, image, 'upload data to');
     return storeImageData(this.engine, this.records, image, source, this.options.maxImageBytes ?? defaultMaxImageBytes);
+  }
+
+  /**
+   * Starts a `web-download` import of a `docker://` URI into a queued image; resolves once
+   * the image is `importing`, with the pull's promise (it never rejects) for whoever waits.
+   */
+  startImport(ctx: RequestContext, id: string, method: { name?: unknown; uri?: unknown }): { done: Promise<void> } {
+    const image = this.find(ctx, id);
+    requireWrite(ctx, image, 'import data to');
+    if (method.name !== 'web-download') throw new InvalidArgumentError(`Import method '${String(method.name)}' is not supported: use web-download with a docker:// URI.`);
+    const reference = registryReferenceOf(method.uri);
+    const importing: GlanceImage = { ...image, status: 'importing', updatedAt: new Date() };
+    if (!this.records.update(importing, 'queued')) throw new FailedPreconditionError(`Image ${image.id} is ${image.status}: only a queued image can be imported into.`);
+    return { done: runRegistryImport(this.engine, this.records, importing, reference, (engineId) => this.layerBytes(this.engine.images.get(engineId))) };
   }
 
   /** The image's bytes, or undefined when it has none yet. */
