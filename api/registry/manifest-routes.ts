@@ -43,6 +43,8 @@ export async function putManifest(ctx: RegistryContext, request: FastifyRequest,
     ...(caller.projects[0] !== undefined && { project: caller.projects[0] }),
   });
   reply.code(201).header('location', `${ctx.prefix}/${name}/manifests/${pushed.digest}`).header('docker-content-digest', pushed.digest).header('content-length', 0);
+  // OCI 1.1: tells the client this registry indexes referrers, so it need not keep a fallback tag.
+  if (pushed.subject !== undefined) reply.header('oci-subject', pushed.subject);
   await reply.send();
 }
 

@@ -25,6 +25,8 @@ export interface PushedManifest {
   digest: string;
   mediaType: string;
   imageId?: string;
+  /** The digest in the manifest's OCI 1.1 `subject`, if it has one. */
+  subject?: string;
 }
 
 /** Validates and stores a pushed manifest under `reference` (a tag or its own digest). */
@@ -94,7 +96,8 @@ export async function pushManifest(
         );
       }
     });
-    return { digest, mediaType, ...(image !== undefined && { imageId: image.id }) };
+    const subject = (doc as { subject?: { digest?: unknown } }).subject?.digest;
+    return { digest, mediaType, ...(image !== undefined && { imageId: image.id }), ...(typeof subject === 'string' && { subject }) };
   } finally {
     lease.release();
   }

@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../../engine/engine.js';
 import { getBlob, deleteBlob } from './blob-routes.js';
 import { deleteManifest, getManifest, putManifest } from './manifest-routes.js';
+import { listReferrers } from './referrers.js';
 import { RegistryAccess } from './registry-access.js';
 import { type RegistryAuthenticator, TokenSigner } from './registry-auth.js';
 import type { RegistryContext } from './registry-context.js';
@@ -41,6 +42,7 @@ const routes: { pattern: RegExp; methods: Partial<Record<string, Handler>> }[] =
   { pattern: /^(.+)\/blobs\/uploads\/([^/]+)$/, methods: { PATCH: appendUpload, PUT: finishUpload, GET: uploadStatus, DELETE: cancelUpload } },
   { pattern: /^(.+)\/blobs\/([^/]+)$/, methods: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob } },
   { pattern: /^(.+)\/tags\/list$/, methods: { GET: listTags } },
+  { pattern: /^(.+)\/referrers\/([^/]+)$/, methods: { GET: listReferrers } },
 ];
 
 /** Mounts the registry API on `app` (encapsulated). */

@@ -104,6 +104,12 @@ export class RepositoryStore {
     return reference.startsWith('sha256:') ? this.manifestByDigest(name, reference) : this.manifestByTag(name, reference);
   }
 
+  /** Every manifest pushed to the repository, with its bytes. */
+  pushedManifests(name: string): ServedManifest[] {
+    const rows = this.db.prepare('SELECT digest, media_type FROM registry_manifests WHERE repository = ? ORDER BY created_at').all(name) as { digest: string; media_type: string }[];
+    return rows.filter((r) => this.engine.content.has(r.digest)).map((r) => ({ digest: r.digest, mediaType: r.media_type, bytes: this.engine.content.readAll(r.digest) }));
+  }
+
   /** Records a pushed manifest, its blobs, and its tag, in the caller's transaction. */
   recordManifest(name: string, manifest: { digest: string; mediaType: string; imageId?: string; blobs: string[] }, tag?: string): void {
     this.db

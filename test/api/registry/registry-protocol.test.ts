@@ -267,6 +267,33 @@ describe('registry API: protocol', function () {
     assert.equal(server.test.engine.content.has(sha(unknown)), false);
   });
 
+  it('lists the referrers of a manifest (OCI 1.1), filtered by artifact type', async () => {
+    const empty = Buffer.from('{}');
+    assert.equal((await pushBlob('team/app', empty)).status, 201);
+    const sbom = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: 'application/vnd.example.sbom',
+      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha(empty), size: 2 },
+      layers: [],
+      subject: { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest: sha(manifest), size: manifest.length },
+      annotations: { 'org.example.kind': 'sbom' },
+    }));
+    const put = await pushManifest('team/app', sha(sbom), sbom, 'application/vnd.oci.image.manifest.v1+json');
+    assert.equal(put.status, 201, await put.clone().text());
+    assert.equal(put.headers.get('oci-subject'), sha(manifest));
+    const list = await call('GET', `/v2/team/app/referrers/${sha(manifest)}`, { auth: basic('alice') });
+    assert.equal(list.headers.get('content-type'), 'application/vnd.oci.image.index.v1+json');
+    assert.deepEqual(((await list.json()) as { manifests: unknown[] }).manifests, [
+      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha(sbom), size: sbom.length, artifactType: 'application/vnd.example.sbom', annotations: { 'org.example.kind': 'sbom' } },
+    ]);
+    const filtered = await call('GET', `/v2/team/app/referrers/${sha(manifest)}?artifactType=application/vnd.example.signature`, { auth: basic('alice') });
+    assert.equal(filtered.headers.get('oci-filters-applied'), 'artifactType');
+    assert.deepEqual(((await filtered.json()) as { manifests: unknown[] }).manifests, []);
+    const none = await call('GET', `/v2/team/app/referrers/${sha(sbom)}`, { auth: basic('alice') });
+    assert.deepEqual(((await none.json()) as { manifests: unknown[] }).manifests, []);
+  });
+
   it('deletes a manifest by digest with every tag that names it', async () => {
     assert.equal((await pushManifest('team/gone', 'x', manifest)).status, 400, 'blobs are per repository');
     await call('POST', `/v2/team/gone/blobs/uploads/?mount=${sha(layer)}&from=team/app`, { auth: basic('alice') });
