@@ -81,17 +81,25 @@ export class NetworkService implements ContainerNetworking {
     return ensureNamespace(this.names.namespace(containerId));
   }
 
-  async attach(container: NetworkedContainer, netns: string, requests: EndpointRequest[]): Promise<{ endpoints: Endpoint[]; files: ContainerNetworkFiles }> {
-    if (!fs.existsSync(netns)) throw new InvalidArgumentError(`network namespace '${netns}' does not exist`);
-    const allocations: Allocation[] = [];
-    for (const request of requests.length > 0 ? requests : [{}]) {
-      const network = request.network === undefined ? await this.defaultNetwork() : this.store.get(request.network);
-      const ports = request.ports ?? [];
-      if (network.internal && ports.length > 0) throw new InvalidArgumentError(`network '${network.name}' is internal: it cannot publish ports`);
+  check(requests: EndpointRequest[]): void {
+    for (const request of requests) {
+      // The default network is made on first use: it always exists, and is never internal.
+      const network = request.network === undefined ? undefined : this.store.get(request.network);
+      if (network?.internal && ((request.ports ?? []).length > 0 || request.publishAll)) throw new InvalidArgumentError(`network '${network.name}' is internal: it cannot publish ports`);
       if (request.mac !== undefined && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(request.mac)) throw new InvalidArgumentError(`invalid MAC address '${request.mac}'`);
       for (const alias of request.aliases ?? []) {
         if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(alias)) throw new InvalidArgumentError(`invalid network alias '${alias}'`);
       }
+    }
+  }
+
+  async attach(container: NetworkedContainer, netns: string, requests: EndpointRequest[]): Promise<{ endpoints: Endpoint[]; files: ContainerNetworkFiles }> {
+    if (!fs.existsSync(netns)) throw new InvalidArgumentError(`network namespace '${netns}' does not exist`);
+    this.check(requests);
+    const allocations: Allocation[] = [];
+    for (const request of requests.length > 0 ? requests : [{}]) {
+      const network = request.network === undefined ? await this.defaultNetwork() : this.store.get(request.network);
+      const ports = request.ports ?? [];
       const claimed: typeof ports = [];
       for (const p of ports) claimed.push(await claimHostPort(p));
       allocations.push({ network, aliases: request.aliases ?? [], ports: claimed, ...(request.mac !== undefined && { mac: request.mac.toLowerCase() }) });

@@ -114,6 +114,8 @@ export interface ContainerNetworking {
    * refused (unknown network, taken host port, full subnet) nothing is left behind.
    */
   attach(container: NetworkedContainer, netns: string, requests: EndpointRequest[]): Promise<{ endpoints: Endpoint[]; files: ContainerNetworkFiles }>;
+  /** Throws what `attach` would refuse in `requests` before anything is made (an unknown network, ports on an internal one); changes nothing. */
+  check(requests: EndpointRequest[]): void;
   /** Removes every interface, address and published port of the container, and its namespace. Resolves when there is none. */
   detach(containerId: string): Promise<void>;
   /** The container's endpoints (empty when it is not attached). */
