@@ -218,6 +218,28 @@ export class NetworkStore {
     return undefined;
   }
 
+  /**
+   * A name as the container at `client` on `networkId` sees it: the names of every network
+   * that container is on (its own network's first), each answered with the address in
+   * that network, as Docker's resolver does. A client that is no endpoint sees only
+   * `networkId`'s names.
+   */
+  lookupFor(networkId: string, client: string, name: string): string | undefined {
+    let asker: string | undefined;
+    try {
+      const row = this.db.prepare('SELECT container_id FROM network_endpoints WHERE network_id = ? AND address = ?').get(networkId, parseAddress(client)) as { container_id: string } | undefined;
+      asker = row?.container_id;
+    } catch {
+      asker = undefined; // not an IPv4 address of ours
+    }
+    const networks = asker === undefined ? [networkId] : [networkId, ...this.endpointsOfContainer(asker).map((e) => e.networkId).filter((id) => id !== networkId)];
+    for (const id of networks) {
+      const address = this.lookup(id, name);
+      if (address !== undefined) return address;
+    }
+    return undefined;
+  }
+
   private toEndpoint(row: EndpointRow): StoredEndpoint {
     const network = this.get(row.network_id);
     const subnet = parseSubnet(network.subnet);

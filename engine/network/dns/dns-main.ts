@@ -16,8 +16,8 @@ async function main(dataDir: string, networkId: string): Promise<void> {
   const db = openDatabase(dataDir);
   const store = new NetworkStore(db, hostNames(dataDir));
   const network = store.get(networkId);
-  const server = await DnsServer.listen(network.gateway, 53, (name) => {
-    const address = store.lookup(network.id, name);
+  const server = await DnsServer.listen(network.gateway, 53, (name, client) => {
+    const address = store.lookupFor(network.id, client, name);
     return address === undefined ? undefined : [address];
   });
   process.stdout.write('ready\n');

@@ -7,8 +7,8 @@
 import dgram from 'node:dgram';
 import { Qtype, Rcode, buildReply, parseQuery } from './dns-message.js';
 
-/** Answers a name (lower case): the addresses, or undefined when the name is unknown. */
-export type NameLookup = (name: string) => string[] | undefined;
+/** Answers a name (lower case) asked by `client` (its address): the addresses, or undefined when the name is unknown. */
+export type NameLookup = (name: string, client: string) => string[] | undefined;
 
 /** A running DNS server. */
 export class DnsServer {
@@ -18,7 +18,7 @@ export class DnsServer {
   static async listen(address: string, port: number, lookup: NameLookup): Promise<DnsServer> {
     const socket = dgram.createSocket({ type: 'udp4' });
     socket.on('message', (packet, peer) => {
-      const reply = answer(packet, lookup);
+      const reply = answer(packet, lookup, peer.address);
       if (reply) socket.send(reply, peer.port, peer.address);
     });
     await new Promise<void>((resolve, reject) => {
@@ -40,13 +40,13 @@ export class DnsServer {
 }
 
 /** The reply to one packet, or undefined when it deserves none (not a query). */
-export function answer(packet: Buffer, lookup: NameLookup): Buffer | undefined {
+export function answer(packet: Buffer, lookup: NameLookup, client = ''): Buffer | undefined {
   const query = parseQuery(packet);
   if (!query) return undefined;
   if ('error' in query) return buildReply(query, query.error);
   let addresses: string[] | undefined;
   try {
-    addresses = lookup(query.name);
+    addresses = lookup(query.name, client);
   } catch {
     return buildReply(query, Rcode.serverFailure);
   }

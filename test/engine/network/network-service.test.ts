@@ -123,6 +123,15 @@ describe('engine/network/network-service (real bridges, veths, nftables)', funct
     assert.notEqual((await runIn(a, ['busybox', 'ping', '-c', '1', '-W', '1', addrC])).code, 0, 'alpha must not reach gamma');
     const lookup = await runIn(c, ['busybox', 'nslookup', 'alpha', n2.gateway]);
     assert.match(lookup.stdout + lookup.stderr, /NXDOMAIN/);
+
+    // Connected to both, delta reaches and resolves both, through its first network's DNS.
+    const d = ns();
+    const both = await svc.attach(container('delta'), d.path, [{ network: n1.name }, { network: n2.name }]);
+    assert.deepEqual(both.endpoints.map((e) => e.ifname), ['eth0', 'eth1']);
+    assert.equal((await runIn(d, ['busybox', 'ping', '-c', '1', '-W', '2', addrC])).code, 0, 'delta reaches gamma on n2');
+    assert.match((await runIn(d, ['busybox', 'nslookup', 'gamma', n1.gateway])).stdout, new RegExp(addrC.replace(/\./g, '\\.')));
+    assert.match((await runIn(d, ['busybox', 'nslookup', 'alpha', n1.gateway])).stdout, new RegExp(addrA.replace(/\./g, '\\.')));
+    assert.deepEqual(both.files.resolvConf.match(/^nameserver .*$/gm), [`nameserver ${n1.gateway}`]);
   });
 
   it('publishes a port: reachable from 127.0.0.1 on the host and, hairpinned, from a container of the network', async () => {
