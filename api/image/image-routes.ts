@@ -25,8 +25,8 @@ export function registerImageRoutes(app: FastifyInstance, images: GlanceImages):
   app.get('/v2/images', async (request) => {
     const query = request.query as Query;
     const filters = listFilters(query);
-    const page = images.list(contextOf(request), filters);
     const limit = filters.limit ?? defaultPageSize;
+    const page = images.list(contextOf(request), { ...filters, limit });
     const body: Record<string, unknown> = { images: page.map(glanceImageView), first: '/v2/images', schema: '/v2/schemas/images' };
     if (page.length === limit && limit > 0) body.next = nextLink(query, page[page.length - 1]!.id, limit);
     return body;

@@ -7,6 +7,9 @@ import { imageApi } from './image-api.js';
 export function imageService(imagesOf: (cloud: CloudContext) => GlanceImages): (cloud: CloudContext) => MountedService {
   return (cloud) => {
     const images = imagesOf(cloud);
+    // The server is the one process that uploads and imports: what it left half-done is queued again.
+    const requeued = images.recover();
+    if (requeued.length > 0) cloud.log.warn('image uploads interrupted by a restart were queued again', { images: requeued });
     return {
       prefix: '/image',
       catalog: { type: 'image', name: 'glance', path: '/image' },

@@ -21,7 +21,7 @@ import type { GlanceImage } from './glance-image.js';
 import { canSee, isAdminContext, requireCreate, requireWrite } from './glance-policy.js';
 import { type GlanceListFilters, queryImages } from './glance-query.js';
 import { GlanceRecords } from './glance-records.js';
-import { defaultMaxImageBytes, type ImageData, openImageData, removeOpaqueData, storeImageData } from './image-data.js';
+import { defaultMaxImageBytes, type ImageData, openImageData, removeOpaqueData, removePartialFiles, storeImageData } from './image-data.js';
 import { registryReferenceOf, runRegistryImport } from './registry-import.js';
 
 export interface GlanceImagesOptions {
@@ -37,6 +37,21 @@ export class GlanceImages {
 
   constructor(db: CloudDatabase, readonly engine: Engine, private readonly options: GlanceImagesOptions = {}) {
     this.records = new GlanceRecords(db);
+  }
+
+  /**
+   * Settles what a stopped server left: an upload or import it was running when it stopped
+   * cannot finish, so its image is queued again (what such a load stored was leased by the
+   * dead process and is collected by the engine's recovery). Call once, at server start.
+   */
+  recover(): string[] {
+    const stuck = this.records.all().filter((image) => image.status === 'saving' || image.status === 'importing');
+    for (const image of stuck) {
+      this.records.update({ ...image, status: 'queued', statusReason: 'interrupted by a server restart', updatedAt: new Date() }, image.status);
+      removeOpaqueData(this.engine, image.id);
+    }
+    removePartialFiles(this.engine);
+    return stuck.map((image) => image.id);
   }
 
   /** The image `id` as `ctx` may see it; NotFoundError otherwise (also for ids that are not UUIDs). */

@@ -10,7 +10,7 @@ import type { GlanceImage } from './glance-image.js';
 import type { GlanceMember } from './glance-records.js';
 import { isAdminContext } from './glance-policy.js';
 
-/** Glance's default and largest page sizes. */
+/** Glance's default page size (the API applies it) and largest page size. */
 export const defaultPageSize = 25;
 export const maxPageSize = 1000;
 
@@ -32,6 +32,7 @@ export interface GlanceListFilters {
   memberStatus?: string;
   osHidden?: boolean;
   properties?: Record<string, string>;
+  /** Page size; without one every match is returned (Nova's image proxy wants them all). */
   limit?: number;
   marker?: string;
   sort?: Array<{ key: SortKey; dir: 'asc' | 'desc' }>;
@@ -99,8 +100,7 @@ export function queryImages(ctx: RequestContext, candidates: GlanceImage[], memb
     if (at < 0) throw new InvalidArgumentError(`marker not found: ${filters.marker}`);
     start = at + 1;
   }
-  const limit = Math.min(filters.limit ?? defaultPageSize, maxPageSize);
-  return filtered.slice(start, start + limit);
+  return filters.limit === undefined ? filtered.slice(start) : filtered.slice(start, start + filters.limit);
 }
 
 function sortValue(image: GlanceImage, key: SortKey): string | number | null {

@@ -93,6 +93,13 @@ export async function openImageData(engine: Engine, records: GlanceRecords, imag
   return { size: image.size ?? fs.statSync(file).size, md5: image.checksum ?? '', open: () => fs.createReadStream(file, { highWaterMark: 256 * 1024 }) };
 }
 
+/** Removes the partial files of uploads that a stopped process left (call before any upload starts). */
+export function removePartialFiles(engine: Engine): void {
+  const dir = opaqueDataDir(engine);
+  if (!fs.existsSync(dir)) return;
+  for (const name of fs.readdirSync(dir)) if (name.includes('.part-')) fs.rmSync(path.join(dir, name), { force: true });
+}
+
 /** Removes an opaque image's file. */
 export function removeOpaqueData(engine: Engine, id: string): void {
   fs.rmSync(path.join(opaqueDataDir(engine), id), { force: true });

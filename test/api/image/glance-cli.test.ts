@@ -145,6 +145,24 @@ describe('Glance v2 with the real openstack CLI', function () {
     assert.ok((await listed()).some((r) => r.Name === 'everyone'));
   });
 
+  it('shares an image with another project as a member, listed for it once accepted', async () => {
+    const gina = { username: 'gina', password: 'pw-g', project: 'tenant-g' };
+    const disk = path.join(work, 'disk.raw');
+    await cloud.openstack(['image', 'create', '--shared', '--file', disk, '--container-format', 'bare', '--disk-format', 'raw', 'for-gina']);
+    const id = (await show('for-gina')).id as string;
+    const tenant = JSON.parse(await cloud.openstack(['project', 'show', 'tenant-g', '-f', 'json'])) as { id: string };
+    await cloud.openstack(['image', 'add', 'project', id, tenant.id]);
+    assert.ok(!(await listed(gina)).some((r) => r.Name === 'for-gina'), 'a pending share is not in the default list');
+    assert.equal(JSON.parse(await cloud.openstack(['image', 'show', id, '-f', 'json'], gina)).name, 'for-gina');
+    await cloud.openstack(['image', 'set', '--accept', id], gina);
+    assert.ok((await listed(gina)).some((r) => r.Name === 'for-gina'));
+    const members = JSON.parse(await cloud.openstack(['image', 'member', 'list', id, '-f', 'json'])) as Array<{ 'Member ID': string; Status: string }>;
+    assert.deepEqual(members.map((m) => [m['Member ID'], m.Status]), [[tenant.id, 'accepted']]);
+    await cloud.openstack(['image', 'remove', 'project', id, tenant.id]);
+    const ginaToken = await cloud.token('gina', 'pw-g', 'tenant-g');
+    assert.equal((await cloud.request('GET', `/image/v2/images/${id}`, { token: ginaToken })).status, 404);
+  });
+
   it('a reader sees images but cannot create one', async () => {
     await cloud.openstack(['user', 'create', '--project', 'tenant-g', '--password', 'pw-r', 'rita']);
     await cloud.openstack(['role', 'add', '--project', 'tenant-g', '--user', 'rita', 'reader']);

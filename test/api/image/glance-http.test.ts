@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { startTestCloud, type TestCloud } from '../../helpers/test-cloud.js';
-import { busyboxArchive, chunkedBody, engineImageIds, md5, rawRequest } from './glance-fixtures.js';
+import { blobCount, busyboxArchive, chunkedBody, engineImageIds, md5, rawRequest } from './glance-fixtures.js';
 
 describe('Glance v2 over HTTP (glanceclient, tempest and SDK requests)', function () {
   this.timeout(180_000);
@@ -173,6 +174,38 @@ describe('Glance v2 over HTTP (glanceclient, tempest and SDK requests)', functio
     assert.equal((await cloud.request('GET', `/image/v2/images?marker=${crypto.randomUUID()}`, { token })).status, 400);
     const some = await cloud.request('GET', '/image/v2/images?name=in:page-a,page-c&sort=name:asc', { token });
     assert.deepEqual(some.body.images.map((i: any) => i.name), ['page-a', 'page-c']);
+  });
+
+  it('the openstack CLI follows next links through more than one page', async () => {
+    for (let i = 0; i < 30; i++) await create({ name: `many-${String(i).padStart(2, '0')}`, container_format: 'bare', disk_format: 'raw' });
+    const rows = JSON.parse(await cloud.openstack(['image', 'list', '-f', 'json'])) as Array<{ Name: string }>;
+    assert.equal(rows.filter((r) => r.Name.startsWith('many-')).length, 30);
+  });
+
+  it('an upload cut off mid-stream leaves the image queued and no engine image or blob', async () => {
+    const archive = busyboxArchive(work, 'cutoff:1', 'never completes\n');
+    const bytes = fs.readFileSync(archive.file);
+    const image = await create({ name: 'cutoff', container_format: 'docker', disk_format: 'raw' });
+    const imagesBefore = await engineImageIds(cloud.dataDir);
+    const blobsBefore = blobCount(cloud.dataDir);
+    const url = new URL(`${cloud.url}/image/v2/images/${image.id}/file`);
+    await new Promise<void>((resolve) => {
+      const req = http.request(url, { method: 'PUT', headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) } });
+      req.on('error', () => resolve());
+      req.on('response', () => resolve());
+      req.write(bytes.subarray(0, bytes.length / 2), () => setTimeout(() => { req.destroy(); resolve(); }, 200));
+    });
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'queued'; i++) {
+      status = (await cloud.request('GET', `/image/v2/images/${image.id}`, { token })).body.status;
+      if (status !== 'queued') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 'queued');
+    assert.deepEqual(await engineImageIds(cloud.dataDir), imagesBefore);
+    assert.equal(blobCount(cloud.dataDir), blobsBefore);
+    // And the image takes a complete upload afterwards.
+    const put = await rawRequest(cloud, 'PUT', `/image/v2/images/${image.id}/file`, { token, body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    assert.equal(put.status, 204, put.bytes.toString());
   });
 
   it('tags, deactivate/reactivate, protected images and hidden images as tempest drives them', async () => {
