@@ -91,7 +91,7 @@ export async function registryApi(app: FastifyInstance, opts: RegistryApiOptions
         if (!repositoryNamePattern.test(name) || name.length > 255) throw new RegistryError('NAME_INVALID', `invalid repository name '${name}'`, { name });
         const handler = methods[request.method];
         if (!handler) throw new RegistryError('UNSUPPORTED', `${request.method} is not supported on ${request.url}`);
-        await handler(ctx, request, reply, name, decodeURIComponent(match[2]!));
+        await handler(ctx, request, reply, name, match[2]!);
         return;
       }
       await reply.code(404).send(errorBody('NAME_UNKNOWN', `no registry endpoint at ${request.url}`));

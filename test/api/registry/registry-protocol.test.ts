@@ -140,6 +140,10 @@ describe('registry API: protocol', function () {
     assert.equal(head.status, 200);
     assert.equal(head.headers.get('content-length'), String(manifest.length));
     assert.equal(head.headers.get('docker-content-digest'), sha(manifest));
+    const encoded = await call('HEAD', `/v2/team/app/manifests/${sha(manifest).replace(':', '%3A')}`, { auth: basic('alice') });
+    assert.equal(encoded.status, 200, 'a percent-encoded colon is the same digest');
+    const malformed = await call('GET', '/v2/team/app/manifests/%E0%A4%A', { auth: basic('alice') });
+    assert.equal(malformed.status, 400);
   });
 
   it('serves a Range of a blob as 206 with exactly those bytes', async () => {
