@@ -12,7 +12,7 @@ import { compileValue } from './functions/compile.js';
 import { ConditionTable } from './functions/conditions.js';
 import { evaluate } from './functions/evaluate.js';
 import { resourceReferences } from './functions/expression-references.js';
-import type { Expr, ResourceFacade, Resolver, RuntimeContext } from './functions/function.js';
+import { containsDeferred, type Expr, type ResourceFacade, type Resolver, type RuntimeContext } from './functions/function.js';
 import { parseTemplate, type HotTemplate } from './hot-template.js';
 import { DEFAULT_LIMITS, type HeatLimits } from './limits.js';
 import type { CustomConstraintCheck } from './parameters/constraints.js';
@@ -140,19 +140,23 @@ export class StackDefinition {
     return value === null || value === undefined ? undefined : String(value);
   }
 
-  /** One output's value; throws if evaluation fails. */
+  /** One output's value (DEFERRED while resources it needs are missing); throws if evaluation fails. */
   async outputValue(name: string, resolver?: Resolver): Promise<unknown> {
     const output = this.outputs.get(name);
     if (output === undefined) throw templateError(undefined, ['outputs', name], `output "${name}" is not defined`);
     return output.enabled ? evaluate(output.value, this.runtime(resolver)) : null;
   }
 
-  /** Every output; one that fails to evaluate carries `output_error` instead of failing all. */
+  /**
+   * Every output as the API shows it: one not yet computable (before its resources
+   * exist) is null; one that fails carries `output_error` instead of failing them all.
+   */
   async outputValues(resolver?: Resolver): Promise<OutputValue[]> {
     const out: OutputValue[] = [];
     for (const output of this.outputs.values()) {
       try {
-        out.push({ output_key: output.name, description: output.description, output_value: await this.outputValue(output.name, resolver) });
+        const value = await this.outputValue(output.name, resolver);
+        out.push({ output_key: output.name, description: output.description, output_value: containsDeferred(value) ? null : value });
       } catch (err) {
         out.push({ output_key: output.name, description: output.description, output_value: null, output_error: (err as Error).message });
       }
