@@ -36,7 +36,7 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
   const dataDir = options.engine.config.dataDir;
   // The server is the one process that may settle containers a crash left half-started.
   await options.containers.reconcile();
-  const driver = new LocalComputeDriver(options.containers, options.engine, { earlyExitWindowMs: options.earlyExitWindowMs ?? 100 });
+  const driver = new LocalComputeDriver(options.containers, options.engine, { earlyExitWindowMs: options.earlyExitWindowMs ?? 300 });
   let glance: GlanceImages | undefined;
   // One Glance translator for Nova and Glance alike; the admin project owns engine-loaded images.
   const glanceOf = (cloud: CloudContext): GlanceImages => (glance ??= new GlanceImages(cloud.db, options.engine, {

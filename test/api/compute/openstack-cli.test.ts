@@ -89,10 +89,15 @@ describe('compute with the real openstack CLI', function () {
   it('puts a server whose command fails at once in ERROR with the reason', async () => {
     const badImage = makeServerImage(path.join(work, 'bad'), { cmd: ['/bin/sh', '-c', 'echo dying-now; exit 3'], tag: 'bad:1' });
     await cloud.openstack(['image', 'create', '--file', badImage, '--container-format', 'docker', '--disk-format', 'raw', 'bad']);
-    await assert.rejects(cloud.openstack(['server', 'create', '--image', 'bad', '--flavor', 'm1.tiny', '--wait', 'broken']), /error/i);
-    const shown = json<{ status: string; fault: { message: string } }>(await cloud.openstack(['server', 'show', 'broken', '-f', 'json']));
-    assert.equal(shown.status, 'ERROR');
-    assert.match(JSON.stringify(shown.fault), /dying-now|exit|code 3/);
+    // `--wait` fails at once when spawn sees the exit; on a loaded host the power sync sees
+    // it a moment later. Either way the server must end in ERROR, saying why.
+    await cloud.openstack(['server', 'create', '--image', 'bad', '--flavor', 'm1.tiny', '--wait', 'broken']).catch(() => undefined);
+    const shown = await waitFor(async () => {
+      const s = json<{ status: string; fault?: { message: string } }>(await cloud.openstack(['server', 'show', 'broken', '-f', 'json']));
+      return s.status === 'ERROR' ? s : undefined;
+    });
+    assert.match(JSON.stringify(shown.fault), /dying-now/, 'the fault carries the last log lines');
+    assert.match(JSON.stringify(shown.fault), /code 3/);
     await cloud.openstack(['server', 'delete', '--wait', 'broken']);
   });
 
@@ -112,7 +117,9 @@ describe('compute with the real openstack CLI', function () {
     const quota = json<Array<{ Resource: string; Limit: number }> | Record<string, number>>(await cloud.openstack(['quota', 'show', '-f', 'json']));
     assert.match(JSON.stringify(quota), /instances/);
     const limits = json<Array<{ Name: string; Value: number }>>(await cloud.openstack(['limits', 'show', '--absolute', '-f', 'json']));
-    assert.deepEqual(limits.find((l) => l.Name === 'totalInstancesUsed')?.Value, 1);
+    const own = json<unknown[]>(await cloud.openstack(['server', 'list', '-f', 'json'])).length;
+    assert.ok(own >= 1);
+    assert.equal(limits.find((l) => l.Name === 'totalInstancesUsed')?.Value, own, 'usage counts the project\'s servers');
     await cloud.openstack(['server', 'delete', '--wait', 'mine']);
   });
 });
