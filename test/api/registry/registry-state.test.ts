@@ -99,7 +99,8 @@ describe('registry API: state and cleanup', function () {
 
   it('keeps its raw body parser to itself: JSON routes mounted beside it still get parsed bodies', async () => {
     const test = openTestEngine('registry-beside');
-    const app = Fastify();
+    // Shaped like the cloud's listener: a 1 MiB body limit and ignoreTrailingSlash.
+    const app = Fastify({ bodyLimit: 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
     try {
       const auth = new StaticAuthenticator();
       auth.add('alice:pw');
@@ -116,6 +117,13 @@ describe('registry API: state and cleanup', function () {
       });
       assert.equal(put.status, 201);
       assert.deepEqual(test.engine.content.readAll(sha(blob)), blob);
+      // Blobs are streamed, so the listener's JSON body limit does not apply to them.
+      const big = crypto.randomBytes(3 * 1024 * 1024);
+      const bigPut = await fetch(`http://127.0.0.1:${port}/v2/side/app/blobs/uploads/?digest=${sha(big)}`, {
+        method: 'POST', headers: { authorization: `Basic ${Buffer.from('alice:pw').toString('base64')}`, 'content-type': 'application/octet-stream' }, body: big,
+      });
+      assert.equal(bigPut.status, 201);
+      assert.equal(test.engine.content.info(sha(big)).size, big.length);
     } finally {
       await app.close();
       test.destroy();
