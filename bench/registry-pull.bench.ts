@@ -45,58 +45,63 @@ export async function benchRegistry(ctx: RegistryBenchContext): Promise<BenchRow
     await pushAppOnMinbase(host, 'bench/minbase', 'bench/app');
     const image = `${host}/bench/minbase:latest`;
     const blobBytes = layerBytes(path.join(registry.dir, 'data'));
-    const cli = (dataDir: string, args: string[]): void => void execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, ...args], { stdio: 'ignore' });
+    const cli = (dataDir: string, args: string[]): void => void execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     // Warm the registry's files in the page cache for every contender alike.
     cli(path.join(ctx.scratch, 'warm'), ['pull', '-q', image]);
     fs.rmSync(path.join(ctx.scratch, 'warm'), { recursive: true, force: true });
 
-    const pull: number[] = [];
-    const repull: number[] = [];
-    const push: number[] = [];
+    // Contenders take turns within each round, so that load from elsewhere on the machine
+    // falls on all of them alike rather than on whoever runs during a busy minute.
+    const ours = { pull: [] as number[], repull: [] as number[], push: [] as number[] };
+    const dockerSamples = { pull: [] as number[], repull: [] as number[], push: [] as number[] };
+    const skopeoUmoci: number[] = [];
+    const floor: number[] = [];
+    const layerUrl = `http://${host}/v2/bench/minbase/blobs/${await largestLayer(host, 'bench/minbase')}`;
+    const notes: string[] = [];
+    if (!('docker' in ctx.dockerd)) notes.push(ctx.dockerd.reason);
     for (let i = 0; i < ctx.runs; i++) {
       const dataDir = path.join(ctx.scratch, `pull-${i}`);
-      pull.push(await timeMs(() => cli(dataDir, ['pull', '-q', image])));
-      repull.push(await timeMs(() => cli(dataDir, ['pull', '-q', `${host}/bench/app:latest`])));
-      push.push(await pushTo(
+      ours.pull.push(await timeMs(() => cli(dataDir, ['pull', '-q', image])));
+      ours.repull.push(await timeMs(() => cli(dataDir, ['pull', '-q', `${host}/bench/app:latest`])));
+      ours.push.push(await pushTo(
         (target) => cli(dataDir, ['tag', image, `${target}/bench/ours:latest`]),
         (target) => cli(dataDir, ['push', '-q', `${target}/bench/ours:latest`]),
       ));
       fs.rmSync(dataDir, { recursive: true, force: true });
-    }
 
-    const dockerPeers = { pull: NaN, repull: NaN, push: NaN };
-    const notes: string[] = [];
-    if ('docker' in ctx.dockerd) {
-      const docker = ctx.dockerd.docker;
-      const samples = { pull: [] as number[], repull: [] as number[], push: [] as number[] };
-      for (let i = 0; i < ctx.runs; i++) {
-        samples.pull.push(await timeMs(() => docker(['pull', '-q', image])));
-        samples.repull.push(await timeMs(() => docker(['pull', '-q', `${host}/bench/app:latest`])));
-        samples.push.push(await pushTo(
+      if ('docker' in ctx.dockerd) {
+        const docker = ctx.dockerd.docker;
+        dockerSamples.pull.push(await timeMs(() => docker(['pull', '-q', image])));
+        dockerSamples.repull.push(await timeMs(() => docker(['pull', '-q', `${host}/bench/app:latest`])));
+        dockerSamples.push.push(await pushTo(
           (target) => void docker(['tag', image, `${target}/bench/docker:latest`]),
           (target) => void docker(['push', `${target}/bench/docker:latest`]),
         ));
         for (const name of docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n').filter(Boolean)) docker(['rmi', '-f', name]);
         docker(['image', 'prune', '-f']);
       }
-      dockerPeers.pull = median(samples.pull);
-      dockerPeers.repull = median(samples.repull);
-      dockerPeers.push = median(samples.push);
-    } else {
-      notes.push(ctx.dockerd.reason);
-    }
 
-    const skopeoUmoci: number[] = [];
-    for (let i = 0; i < Math.min(ctx.runs, 3); i++) {
-      const layout = path.join(ctx.scratch, `reg-oci-${i}`);
-      const bundle = path.join(ctx.scratch, `reg-bundle-${i}`);
-      skopeoUmoci.push(await timeMs(() => {
-        execFileSync('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${image}`, `oci:${layout}:latest`]);
-        execFileSync('umoci', ['unpack', '--image', `${layout}:latest`, bundle], { stdio: 'ignore' });
-      }));
-      fs.rmSync(layout, { recursive: true, force: true });
-      fs.rmSync(bundle, { recursive: true, force: true });
+      if (i < 3) {
+        const layout = path.join(ctx.scratch, `reg-oci-${i}`);
+        const bundle = path.join(ctx.scratch, `reg-bundle-${i}`);
+        skopeoUmoci.push(await timeMs(() => {
+          execFileSync('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${image}`, `oci:${layout}:latest`]);
+          execFileSync('umoci', ['unpack', '--image', `${layout}:latest`, bundle], { stdio: 'ignore' });
+        }));
+        fs.rmSync(layout, { recursive: true, force: true });
+        fs.rmSync(bundle, { recursive: true, force: true });
+        // Not a peer (it verifies and stores nothing), but the floor any puller meets here.
+        const dir = path.join(ctx.scratch, `reg-tar-${i}`);
+        fs.mkdirSync(dir);
+        floor.push(await timeMs(() => execFileSync('sh', ['-c', `curl -sf "${layerUrl}" | tar -C "${dir}" -xzf -`])));
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     }
+    notes.push(`floor: curl piped to GNU tar -xz of the layer ${median(floor).toFixed(0)} ms`);
+    const dockerPeers = { pull: median(dockerSamples.pull), repull: median(dockerSamples.repull), push: median(dockerSamples.push) };
+    const pull = ours.pull;
+    const repull = ours.repull;
+    const push = ours.push;
 
     const size = `${(blobBytes / 1e6).toFixed(0)} MB gzip`;
     const pullPeers = { 'docker pull': dockerPeers.pull, 'skopeo+umoci': median(skopeoUmoci) };
@@ -133,6 +138,13 @@ export async function benchRegistry(ctx: RegistryBenchContext): Promise<BenchRow
   } finally {
     await registry.stop();
   }
+}
+
+/** Digest of the largest layer of `repo:latest`. */
+async function largestLayer(host: string, repo: string): Promise<string> {
+  const response = await fetch(`http://${host}/v2/${repo}/manifests/latest`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+  const manifest = (await response.json()) as { layers: { digest: string; size: number }[] };
+  return [...manifest.layers].sort((a, b) => b.size - a.size)[0]!.digest;
 }
 
 /** Bytes of the layer blobs the registry stores (the largest is the minbase layer). */

@@ -64,7 +64,7 @@ export class HttpTransport {
   async request(req: HttpRequest): Promise<HttpResponse> {
     let url = req.url;
     for (let hop = 0; ; hop++) {
-      const response = await this.once({ ...req, url });
+      const response = await this.retryingReset({ ...req, url });
       const location = response.headers.location;
       const redirect = [301, 302, 303, 307, 308].includes(response.status) && location !== undefined;
       if (!redirect || (req.method !== 'GET' && req.method !== 'HEAD')) return response;
@@ -72,6 +72,21 @@ export class HttpTransport {
       if (hop >= maxRedirects) throw new InvalidArgumentError(`${req.url.href}: more than ${maxRedirects} redirects`);
       url = new URL(location, url);
       if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError(`redirect to unsupported URL ${url.href}`);
+    }
+  }
+
+  /**
+   * A keep-alive connection the server closed just as we reused it fails with ECONNRESET
+   * or "socket hang up" before any answer; a request whose body can be sent again is
+   * then retried once on a new connection.
+   */
+  private async retryingReset(req: HttpRequest): Promise<HttpResponse> {
+    try {
+      return await this.once(req);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'ECONNRESET' && code !== 'EPIPE') || req.signal?.aborted || (req.body !== undefined && !Buffer.isBuffer(req.body))) throw err;
+      return this.once(req);
     }
   }
 
