@@ -25,6 +25,8 @@ export interface TestCloud {
   token(username: string, password: string, project: string): Promise<string>;
   /** A JSON request with a token; returns status, headers and parsed body. */
   request(method: string, urlPath: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
+  /** Stops the server by its PID (containers keep running) and starts it again on the same data dir. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,15 +47,22 @@ function waitForListening(child: ChildProcess): Promise<string> {
 export async function startTestCloud(label: string): Promise<TestCloud> {
   const dataDir = makeTempDir(label);
   const adminPassword = 'admin-secret-' + Math.random().toString(36).slice(2);
-  const child = spawn(process.execPath, [cliPath, '--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--admin-password', adminPassword, '--log-file', path.join(dataDir, 'api.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = () => spawn(process.execPath, [cliPath, '--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--admin-password', adminPassword, '--log-file', path.join(dataDir, 'api.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let child = start();
   const url = await waitForListening(child);
+  const stopServer = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
   const cloudsYaml = path.join(dataDir, 'clouds.yaml');
   const cloud: TestCloud = {
     url, dataDir, adminPassword, cloudsYaml,
     async openstack(args, auth) {
       // Another user logs in the openrc way (environment only): clouds.yaml would override it.
       const env: NodeJS.ProcessEnv = auth
-        ? { ...process.env, OS_AUTH_URL: `${url}/identity`, OS_IDENTITY_API_VERSION: '3', OS_USERNAME: auth.username, OS_PASSWORD: auth.password,
+        ? { ...process.env, OS_AUTH_URL: `${cloud.url}/identity`, OS_IDENTITY_API_VERSION: '3', OS_USERNAME: auth.username, OS_PASSWORD: auth.password,
           OS_PROJECT_NAME: auth.project, OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_REGION_NAME: 'RegionOne' }
         : { ...process.env, OS_CLIENT_CONFIG_FILE: cloudsYaml, OS_CLOUD: 'intermodal' };
       try {
@@ -65,7 +74,7 @@ export async function startTestCloud(label: string): Promise<TestCloud> {
       }
     },
     async token(username, password, project) {
-      const res = await fetch(`${url}/identity/v3/auth/tokens`, {
+      const res = await fetch(`${cloud.url}/identity/v3/auth/tokens`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: username, domain: { name: 'Default' }, password } } }, scope: { project: { name: project, domain: { name: 'Default' } } } } }),
       });
@@ -76,18 +85,19 @@ export async function startTestCloud(label: string): Promise<TestCloud> {
       const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
       if (options.token) headers['x-auth-token'] = options.token;
       if (options.body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(url + urlPath, { method, headers, ...(options.body !== undefined && { body: JSON.stringify(options.body) }), redirect: 'manual' });
+      const res = await fetch(cloud.url + urlPath, { method, headers, ...(options.body !== undefined && { body: JSON.stringify(options.body) }), redirect: 'manual' });
       const text = await res.text();
       let body: unknown = text;
       try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
       return { status: res.status, headers: res.headers, body };
     },
+    async restart() {
+      await stopServer();
+      child = start();
+      cloud.url = await waitForListening(child);
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopServer();
       const ids = (await runCli(dataDir, ['ps', '-aq'])).stdout.split('\n').filter(Boolean);
       if (ids.length > 0) await runCli(dataDir, ['rm', '-f', '-v', ...ids]);
       for (const target of mountsUnder(dataDir).reverse()) sys.umount(target, MountFlags.MNT_DETACH);
