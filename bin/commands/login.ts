@@ -3,8 +3,7 @@
  * they are stored (in DATA_DIR/auth.json, mode 0600).
  */
 import { parseArgs } from 'node:util';
-import { CredentialStore } from '../../engine/registry/credential-store.js';
-import { RegistryClient } from '../../engine/registry/registry-client.js';
+import { CredentialStore, verifyLogin } from '../../engine/registry/index.js';
 import { type Command, UsageError } from '../cli/command.js';
 
 /** `http://host:5000/` → `host:5000`: people paste URLs. */
@@ -69,7 +68,7 @@ export const loginCommand: Command = {
     const host = registryHost(positionals[0]!);
     const engine = ctx.engine();
     const credentials = { username, password };
-    await new RegistryClient(host, '', { config: engine.config.registries, credentials, actions: [] }).verifyLogin();
+    await verifyLogin(engine.config.registries, host, credentials);
     new CredentialStore(ctx.dataDir).set(host, credentials);
     ctx.out.write('Login Succeeded\n');
     return 0;

@@ -1,6 +1,6 @@
 /** `intermodal logout`: forgets the credentials kept for a registry host. */
 import { parseArgs } from 'node:util';
-import { CredentialStore } from '../../engine/registry/credential-store.js';
+import { CredentialStore } from '../../engine/registry/index.js';
 import { type Command, UsageError } from '../cli/command.js';
 import { registryHost } from './login.js';
 

@@ -1,7 +1,7 @@
 /** `intermodal pull`: fetches an image from a Docker Registry v2 / OCI registry. */
 import { parseArgs } from 'node:util';
 import { parseReference } from '../../engine/images/reference.js';
-import { pullImage } from '../../engine/registry/pull.js';
+import { pullImage } from '../../engine/registry/index.js';
 import { type Command, UsageError } from '../cli/command.js';
 import { transferDisplay } from './transfer-display.js';
 

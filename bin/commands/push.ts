@@ -1,7 +1,7 @@
 /** `intermodal push`: sends a stored image to a Docker Registry v2 / OCI registry. */
 import { parseArgs } from 'node:util';
 import { parseReference, registryLocation } from '../../engine/images/reference.js';
-import { pushImage } from '../../engine/registry/push.js';
+import { pushImage } from '../../engine/registry/index.js';
 import { type Command, UsageError } from '../cli/command.js';
 import { transferDisplay } from './transfer-display.js';
 

@@ -3,7 +3,7 @@
  * bar, bytes and rate; otherwise one plain line each time a layer changes state (no byte
  * counts, so logs stay short); nothing with --quiet.
  */
-import type { ProgressListener, TransferEvent } from '../../engine/registry/transfer-progress.js';
+import type { ProgressListener, TransferEvent } from '../../engine/registry/index.js';
 import { humanSize } from '../cli/format.js';
 
 interface Line {
