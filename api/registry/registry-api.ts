@@ -7,9 +7,8 @@
  *
  * LIMITATIONS against distribution 2.8: no schema1 manifests; no redirect to blob storage;
  * the catalog and tag lists are computed from the database on each request; upload sessions
- * live in this process (a restart forgets them, and start-up recovery removes their files).
+ * live in this process (a restart forgets them; start-up recovery removes their ingest files).
  */
-import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../../engine/engine.js';
 import { getBlob, deleteBlob } from './blob-routes.js';
@@ -49,7 +48,7 @@ const routes: { pattern: RegExp; methods: Partial<Record<string, Handler>> }[] =
 export async function registryApi(app: FastifyInstance, opts: RegistryApiOptions): Promise<void> {
   const store = new RepositoryStore(opts.engine);
   const signer = new TokenSigner(opts.tokenKey, opts.tokenTtlSeconds);
-  const uploads = new UploadSessions(path.join(opts.engine.config.dataDir, 'content', 'ingest'));
+  const uploads = new UploadSessions(opts.engine.content);
   const ctx: RegistryContext = { engine: opts.engine, store, uploads, access: new RegistryAccess(store, opts.auth, signer, app.prefix), prefix: app.prefix };
   app.addHook('onClose', async () => uploads.close());
 

@@ -60,11 +60,11 @@ export async function finishUpload(ctx: RegistryContext, request: FastifyRequest
   const session = ctx.uploads.get(name, uuid);
   const digest = (request.query as Query).digest;
   if (digest === undefined || !isDigest(digest)) {
-    ctx.uploads.cancel(session);
+    await ctx.uploads.cancel(session);
     throw new RegistryError('DIGEST_INVALID', `finishing an upload needs ?digest=sha256:..., got '${digest ?? ''}'`, { digest });
   }
   await ctx.uploads.append(session, request.raw);
-  await storeVerified(ctx, name, caller.projects[0], (hold) => ctx.uploads.finish(session, digest, ctx.engine.content, hold));
+  await storeVerified(ctx, name, caller.projects[0], (hold) => ctx.uploads.finish(session, digest, hold));
   await blobCreated(ctx, reply, name, digest);
 }
 
@@ -77,7 +77,7 @@ export async function uploadStatus(ctx: RegistryContext, request: FastifyRequest
 /** DELETE: cancels the upload and removes what it received. */
 export async function cancelUpload(ctx: RegistryContext, request: FastifyRequest, reply: FastifyReply, name: string, uuid: string): Promise<void> {
   await ctx.access.authorize(request, name, 'push');
-  ctx.uploads.cancel(ctx.uploads.get(name, uuid));
+  await ctx.uploads.cancel(ctx.uploads.get(name, uuid));
   await reply.code(204).header('content-length', 0).send();
 }
 
