@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { digestOf } from '../../../engine/content/digest.js';
 import { loadImageArchive } from '../../../engine/images/archive/load.js';
 import { loadEngineConfig } from '../../../engine/config.js';
@@ -46,6 +48,12 @@ describe('engine/registry/push against docker-registry', () => {
     assert.equal(result.tag, '1');
     assert.equal(result.uploaded, 3, 'config and both layers');
     assert.equal(result.digest, digestOf(rawManifest(`${registry.host}/team/app:1`)), 'the digest printed is the one the registry holds');
+    // Another implementation reads what we pushed: skopeo verifies every blob against its digest.
+    const layout = path.join(work, 'skopeo-layout');
+    execFileSync('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${registry.host}/team/app:1`, `oci:${layout}:app`]);
+    const bundle = path.join(work, 'umoci-bundle');
+    execFileSync('umoci', ['unpack', '--image', `${layout}:app`, bundle], { stdio: 'ignore' });
+    assert.equal(fs.readFileSync(path.join(bundle, 'rootfs/srv/marker'), 'utf8'), 'pushed\n');
 
     const fresh = openTestEngine('push-fresh');
     try {
