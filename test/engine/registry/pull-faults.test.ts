@@ -115,6 +115,17 @@ describe('engine/registry/pull when the registry misbehaves', () => {
     assert.deepEqual(ingests(), []);
   });
 
+  it('falls back to GET when the registry does not allow HEAD on manifests', async () => {
+    proxy.intercept = (req, res) => {
+      if (req.method !== 'HEAD' || !req.url?.includes('/manifests/')) return false;
+      res.writeHead(405).end();
+      return true;
+    };
+    const result = await pullImage(t.engine, `${proxy.host}/team/app:1`);
+    assert.equal(result.image.id, image.configDigest);
+    assert.ok(proxy.seen.some((r) => r.method === 'GET' && r.url === '/v2/team/app/manifests/1'));
+  });
+
   it('refuses a manifest over 4 MiB, whether HEAD announces its size or not', async () => {
     const big = Buffer.alloc(5 * 1024 * 1024, 0x20);
     let gets = 0;
