@@ -66,7 +66,12 @@ export async function pullImage(engine: Engine, text: string, options: PullOptio
     if (config.rootfs.diff_ids.length !== manifest.layers.length) {
       throw new InvalidArgumentError(`${client.name(resolved.digest)}: config lists ${config.rootfs.diff_ids.length} layers, the manifest ${manifest.layers.length}`);
     }
-    for (const layer of manifest.layers) progress({ id: shortDigest(layer.digest), status: engine.content.has(layer.digest) ? 'Already exists' : 'Waiting' });
+    // Layers already stored are reported once, as Docker does, and then left quiet.
+    const present = new Set(manifest.layers.filter((l) => engine.content.has(l.digest)).map((l) => shortDigest(l.digest)));
+    for (const layer of manifest.layers) progress({ id: shortDigest(layer.digest), status: present.has(shortDigest(layer.digest)) ? 'Already exists' : 'Waiting' });
+    const report: ProgressListener = (event) => {
+      if (!present.has(event.id)) progress(event);
+    };
 
     const abort = new AbortController();
     const downloads = bounded(
@@ -86,16 +91,16 @@ export async function pullImage(engine: Engine, text: string, options: PullOptio
           layers: manifest.layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType })),
           manifestDigest: resolved.digest,
           layerReady: async (i) => {
-            if (i > 0) progress({ id: shortDigest(manifest.layers[i - 1]!.digest), status: 'Pull complete' });
+            if (i > 0) report({ id: shortDigest(manifest.layers[i - 1]!.digest), status: 'Pull complete' });
             await downloads[i];
-            progress({ id: shortDigest(manifest.layers[i]!.digest), status: 'Extracting' });
+            report({ id: shortDigest(manifest.layers[i]!.digest), status: 'Extracting' });
           },
         },
         [formatReference(ref)],
         lease,
       );
       const last = manifest.layers[manifest.layers.length - 1];
-      if (last) progress({ id: shortDigest(last.digest), status: 'Pull complete' });
+      if (last) report({ id: shortDigest(last.digest), status: 'Pull complete' });
       return record;
     } catch (err) {
       // Stop the other downloads and let them settle before the collection that follows.
