@@ -25,3 +25,4 @@ export { PSEUDO_PARAMETERS, type StackIdentity } from './parameters/parameter-va
 export { TemplateError, TemplateLimitError } from './template-error.js';
 export { DEFAULT_LIMITS, type HeatLimits } from './limits.js';
 export { templateVersion, VERSION_IDS, type TemplateVersion } from './template-versions.js';
+export { templateValidateView, resourceTypeView } from './views.js';
