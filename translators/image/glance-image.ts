@@ -26,7 +26,11 @@ export interface GlanceImage {
   status: GlanceStatus;
   containerFormat: string | null;
   diskFormat: string | null;
-  /** Bytes of image data; null until data is uploaded. */
+  /**
+   * Bytes of image data; null until data is uploaded. For an engine-backed image this and
+   * the checksums describe the archive a download sends (what clients verify), not the
+   * archive that was uploaded; they are null until first computed.
+   */
   size: number | null;
   /** md5 hex of the data, as Glance's `checksum`. */
   checksum: string | null;
@@ -41,6 +45,11 @@ export interface GlanceImage {
   properties: Record<string, string>;
   /** The engine image (`sha256:...`) that backs a bootable image. */
   engineImageId?: string;
+  /**
+   * The names a download's archive carries, fixed when the image became active, so the
+   * archive (and so `checksum`) stays the same when the engine's tags move later.
+   */
+  exportRefs?: string[];
   /** True when the data is an opaque file (not bootable). */
   opaqueData: boolean;
   origin: GlanceOrigin;

@@ -162,7 +162,7 @@ export class GlanceImages {
     const reference = registryReferenceOf(method.uri);
     const importing: GlanceImage = { ...image, status: 'importing', updatedAt: new Date() };
     if (!this.records.update(importing, 'queued')) throw new FailedPreconditionError(`Image ${image.id} is ${image.status}: only a queued image can be imported into.`);
-    return { done: runRegistryImport(this.engine, this.records, importing, reference, (engineId) => this.layerBytes(this.engine.images.get(engineId))) };
+    return { done: runRegistryImport(this.engine, this.records, importing, reference) };
   }
 
   /** The image's bytes, or undefined when it has none yet. */
@@ -206,7 +206,7 @@ export class GlanceImages {
     const image = this.records.get(id);
     if (!image) throw new NotFoundError(`No image found with ID ${id}`);
     const engineImage = this.engine.images.get(engineImageId);
-    this.records.update({ ...image, status: 'active', engineImageId, size: this.layerBytes(engineImage), statusReason: undefined, updatedAt: new Date() });
+    this.records.update({ ...image, status: 'active', engineImageId, exportRefs: engineImage.refs, size: this.layerBytes(engineImage), statusReason: undefined, updatedAt: new Date() });
     this.records.deleteSyncedSince(engineImageId, image.createdAt.getTime());
   }
 
@@ -228,7 +228,7 @@ export class GlanceImages {
         id: uuidFor(engineImage.id), name: engineImage.refs[0] ?? shortId(engineImage.id), owner: this.options.adminProjectId?.() ?? null,
         visibility: 'public', status: 'active', containerFormat: 'docker', diskFormat: 'raw', size: this.layerBytes(engineImage),
         checksum: null, osHashValue: null, minRam: 0, minDisk: 0, protected: false, osHidden: false, tags: [], properties: {},
-        engineImageId: engineImage.id, opaqueData: false, origin: 'engine', createdAt: created, updatedAt: created,
+        engineImageId: engineImage.id, exportRefs: engineImage.refs, opaqueData: false, origin: 'engine', createdAt: created, updatedAt: created,
       }, { ignoreConflict: true });
     }
     for (const id of known) {

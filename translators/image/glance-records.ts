@@ -49,13 +49,14 @@ const migrations = [
      sha512 TEXT NOT NULL,
      size INTEGER NOT NULL
    );`,
+  'ALTER TABLE glance_images ADD COLUMN export_refs TEXT;',
 ];
 
 interface ImageRow {
   id: string; name: string | null; owner: string | null; visibility: string; status: string;
   container_format: string | null; disk_format: string | null; size: number | null; checksum: string | null; os_hash_value: string | null;
   min_ram: number; min_disk: number; protected: number; os_hidden: number; tags: string; properties: string;
-  engine_image_id: string | null; opaque_data: number; origin: string; status_reason: string | null; created_at: number; updated_at: number;
+  engine_image_id: string | null; export_refs: string | null; opaque_data: number; origin: string; status_reason: string | null; created_at: number; updated_at: number;
 }
 
 /** A member of a shared image. */
@@ -74,6 +75,7 @@ function toImage(row: ImageRow): GlanceImage {
     minRam: row.min_ram, minDisk: row.min_disk, protected: row.protected === 1, osHidden: row.os_hidden === 1,
     tags: JSON.parse(row.tags) as string[], properties: JSON.parse(row.properties) as Record<string, string>,
     ...(row.engine_image_id !== null && { engineImageId: row.engine_image_id }),
+    ...(row.export_refs !== null && { exportRefs: JSON.parse(row.export_refs) as string[] }),
     opaqueData: row.opaque_data === 1, origin: row.origin as GlanceOrigin,
     ...(row.status_reason !== null && { statusReason: row.status_reason }),
     createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
@@ -86,13 +88,14 @@ function toRow(image: GlanceImage): ImageRow {
     container_format: image.containerFormat, disk_format: image.diskFormat, size: image.size, checksum: image.checksum, os_hash_value: image.osHashValue,
     min_ram: image.minRam, min_disk: image.minDisk, protected: image.protected ? 1 : 0, os_hidden: image.osHidden ? 1 : 0,
     tags: JSON.stringify(image.tags), properties: JSON.stringify(image.properties), engine_image_id: image.engineImageId ?? null,
+    export_refs: image.exportRefs === undefined ? null : JSON.stringify(image.exportRefs),
     opaque_data: image.opaqueData ? 1 : 0, origin: image.origin, status_reason: image.statusReason ?? null,
     created_at: image.createdAt.getTime(), updated_at: image.updatedAt.getTime(),
   };
 }
 
 const columns = ['id', 'name', 'owner', 'visibility', 'status', 'container_format', 'disk_format', 'size', 'checksum', 'os_hash_value', 'min_ram', 'min_disk',
-  'protected', 'os_hidden', 'tags', 'properties', 'engine_image_id', 'opaque_data', 'origin', 'status_reason', 'created_at', 'updated_at'] as const;
+  'protected', 'os_hidden', 'tags', 'properties', 'engine_image_id', 'export_refs', 'opaque_data', 'origin', 'status_reason', 'created_at', 'updated_at'] as const;
 
 /** Row access to Glance's tables. */
 export class GlanceRecords {

@@ -63,11 +63,12 @@ export async function storeImageData(engine: Engine, records: GlanceRecords, ima
       if ((image.containerFormat === 'bare' || image.containerFormat === 'ova') && looksLikeArchive(file)) loaded = await tryLoad(engine, file);
       if (loaded) fs.rmSync(file, { force: true });
     }
-    const sums = digests.digest();
+    const backed: GlanceImage = loaded === undefined ? saving : { ...saving, engineImageId: loaded.id, exportRefs: loaded.refs };
+    // Clients verify a download against these, so an engine image's are those of the archive it downloads as.
+    const sums = loaded === undefined ? digests.digest() : await archiveDigest(engine, records, backed, loaded);
     const active: GlanceImage = {
-      ...saving, status: 'active', size: sums.size, checksum: sums.md5, osHashValue: sums.sha512,
+      ...backed, status: 'active', size: sums.size, checksum: sums.md5, osHashValue: sums.sha512,
       opaqueData: loaded === undefined, updatedAt: new Date(),
-      ...(loaded !== undefined && { engineImageId: loaded.id }),
     };
     if (!records.update(active, 'saving')) {
       // Deleted while the data streamed in: the record is gone, so is its file.
@@ -110,17 +111,31 @@ function saveArchive(engine: Engine, format: 'docker' | 'oci', items: SaveItem[]
   return format === 'docker' ? saveDockerArchive(engine, items, out) : saveOciLayout(engine, items, new TarSink(out));
 }
 
+/** The archive format a download of an engine-backed image uses. */
+const formatOf = (image: GlanceImage): 'docker' | 'oci' => (image.containerFormat === 'bare' || image.containerFormat === 'ova' ? 'oci' : 'docker');
+
+/** What a download of `image` saves: its engine image under the names fixed for it. */
+const saveItemsOf = (image: GlanceImage, engineImage: ImageRecord): SaveItem[] => [{ image: engineImage, refs: image.exportRefs ?? engineImage.refs }];
+
+const exportKey = (image: GlanceImage, engineImage: ImageRecord): string => `${formatOf(image)} ${engineImage.id} ${(image.exportRefs ?? engineImage.refs).join(',')}`;
+
+/** md5, sha512 and size of the archive `image` downloads as: computed by one save pass, then remembered. */
+export async function archiveDigest(engine: Engine, records: GlanceRecords, image: GlanceImage, engineImage: ImageRecord): Promise<{ md5: string; sha512: string; size: number }> {
+  const key = exportKey(image, engineImage);
+  const known = records.exportDigest(key);
+  if (known) return known;
+  const digests = new DataDigests();
+  await saveArchive(engine, formatOf(image), saveItemsOf(image, engineImage), new Writable({ write(chunk: Buffer, _enc, done) { digests.update(chunk); done(); } }));
+  const sums = digests.digest();
+  records.saveExportDigest(key, sums);
+  return sums;
+}
+
 async function archiveData(engine: Engine, records: GlanceRecords, image: GlanceImage, engineImage: ImageRecord): Promise<ImageData> {
-  const format = image.containerFormat === 'bare' || image.containerFormat === 'ova' ? 'oci' : 'docker';
-  const items = [{ image: engineImage, refs: engineImage.refs }];
-  const key = `${format} ${engineImage.id} ${engineImage.refs.join(',')}`;
-  let sums = records.exportDigest(key);
-  if (!sums) {
-    const digests = new DataDigests();
-    await saveArchive(engine, format, items, new Writable({ write(chunk: Buffer, _enc, done) { digests.update(chunk); done(); } }));
-    sums = digests.digest();
-    records.saveExportDigest(key, sums);
-  }
+  const format = formatOf(image);
+  const items = saveItemsOf(image, engineImage);
+  const key = exportKey(image, engineImage);
+  const sums = await archiveDigest(engine, records, image, engineImage);
   // Images found in the engine store or snapshotted get their checksums from their first export.
   if (image.checksum === null) {
     records.update({ ...image, checksum: sums.md5, osHashValue: sums.sha512, size: sums.size, updatedAt: new Date() }, image.status);

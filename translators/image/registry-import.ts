@@ -11,6 +11,7 @@ import { parseReference } from '../../engine/images/reference.js';
 import { pullImage } from '../../engine/registry/pull.js';
 import type { GlanceImage } from './glance-image.js';
 import type { GlanceRecords } from './glance-records.js';
+import { archiveDigest } from './image-data.js';
 
 /** The import methods offered in `GET /v2/info/import`. */
 export const importMethods = ['web-download'];
@@ -29,17 +30,19 @@ export function registryReferenceOf(uri: unknown): string {
  * Pulls `reference` and makes `image` (already marked importing) active over it. Never
  * rejects: the outcome is written to the record.
  */
-export async function runRegistryImport(engine: Engine, records: GlanceRecords, image: GlanceImage, reference: string, layerBytes: (id: string) => number): Promise<void> {
+export async function runRegistryImport(engine: Engine, records: GlanceRecords, image: GlanceImage, reference: string): Promise<void> {
   const started = Date.now();
   try {
     const { image: pulled } = await pullImage(engine, reference);
     const current = records.get(image.id);
     if (!current) return;
     const { os_glance_failed_import: _dropped, ...properties } = current.properties;
-    records.update({
-      ...current, status: 'active', engineImageId: pulled.id, opaqueData: false, size: layerBytes(pulled.id), properties,
-      containerFormat: current.containerFormat ?? 'docker', diskFormat: current.diskFormat ?? 'raw', statusReason: undefined, updatedAt: new Date(),
-    }, 'importing');
+    const backed: GlanceImage = {
+      ...current, engineImageId: pulled.id, exportRefs: pulled.refs, opaqueData: false, properties,
+      containerFormat: current.containerFormat ?? 'docker', diskFormat: current.diskFormat ?? 'raw', statusReason: undefined,
+    };
+    const sums = await archiveDigest(engine, records, backed, pulled);
+    records.update({ ...backed, status: 'active', size: sums.size, checksum: sums.md5, osHashValue: sums.sha512, updatedAt: new Date() }, 'importing');
     records.deleteSyncedSince(pulled.id, started);
   } catch (err) {
     const current = records.get(image.id);

@@ -54,3 +54,20 @@ export async function engineImageIds(dataDir: string): Promise<string[]> {
   if (result.code !== 0) throw new Error(`intermodal images failed: ${result.stderr}`);
   return result.stdout.split('\n').filter(Boolean).sort();
 }
+
+/** Runs glanceclient's `glance` CLI as admin with fd 0 closed (it reads image data from any standard input it has). */
+export async function glance(cloud: TestCloud, args: string[]): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const env = {
+    ...process.env, OS_AUTH_URL: `${cloud.url}/identity`, OS_USERNAME: 'admin', OS_PASSWORD: cloud.adminPassword, OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_IDENTITY_API_VERSION: '3', OS_REGION_NAME: 'RegionOne',
+  };
+  try {
+    const { stdout } = await promisify(execFile)('sh', ['-c', 'exec "$@" <&-', 'sh', 'glance', ...args], { env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`glance ${args.join(' ')} failed: ${err.stderr || err.message}`);
+  }
+}

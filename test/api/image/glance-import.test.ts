@@ -5,17 +5,13 @@
  * image queued with the reason.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { runCli } from '../../helpers/cli.js';
 import { type RegistryPeer, startRegistry } from '../../helpers/registry-peer.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { startTestCloud, type TestCloud } from '../../helpers/test-cloud.js';
 import { fixtureImage, skopeoPush } from '../../engine/registry/registry-fixture.js';
-import { engineImageIds } from './glance-fixtures.js';
-
-const execFileAsync = promisify(execFile);
+import { engineImageIds, glance } from './glance-fixtures.js';
 
 describe('Glance image import from a registry (web-download of docker:// URIs)', function () {
   this.timeout(180_000);
@@ -50,13 +46,8 @@ describe('Glance image import from a registry (web-download of docker:// URIs)',
   });
 
   it('glance image-create-via-import --import-method web-download --uri docker://... pulls the image into the store', async () => {
-    const env = {
-      ...process.env, OS_AUTH_URL: `${cloud.url}/identity`, OS_USERNAME: 'admin', OS_PASSWORD: cloud.adminPassword, OS_PROJECT_NAME: 'admin',
-      OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_IDENTITY_API_VERSION: '3', OS_REGION_NAME: 'RegionOne',
-    };
-    // glanceclient reads image data from any standard input it has, so it runs with fd 0 closed, as from a terminal-less shell.
-    const { stdout } = await execFileAsync('sh', ['-c', 'exec "$@" <&-', 'sh', 'glance', 'image-create-via-import', '--import-method', 'web-download', '--uri', `docker://${registry.host}/glance/imported:1`,
-      '--container-format', 'docker', '--disk-format', 'raw', '--name', 'imported'], { env, timeout: 120_000 });
+    const stdout = await glance(cloud, ['image-create-via-import', '--import-method', 'web-download', '--uri', `docker://${registry.host}/glance/imported:1`,
+      '--container-format', 'docker', '--disk-format', 'raw', '--name', 'imported']);
     const id = /\|\s*id\s*\|\s*([0-9a-f-]{36})/.exec(stdout)?.[1];
     assert.ok(id, stdout);
     const image = await waitForStatus(id, ['active', 'queued']);
