@@ -78,10 +78,15 @@ function asProperties(value: unknown): Record<string, unknown> {
 }
 
 /**
- * Compares the compiled old and new stacks. Throws if a registry says a changed property
- * is immutable.
+ * Compares the compiled old and new stacks. Throws if an immutable parameter changed, or
+ * if a registry says a changed property is immutable.
  */
 export async function diffStacks(old: StackDefinition, next: StackDefinition, registry?: ResourceTypeRegistry<never> | ResourceTypeRegistry): Promise<UpdatePlan> {
+  for (const [name, schema] of old.template.parameters) {
+    if (schema.immutable && next.template.parameters.has(name) && !deepEqual(old.parameters.get(name), next.parameters.get(name))) {
+      throw templateError(next.template.source.locator, ['parameters', name], `parameter "${name}" is immutable and may not be changed by an update`);
+    }
+  }
   const plan: UpdatePlan = { unchanged: [], update: [], replace: [], add: [], remove: [] };
   const oldRuntime = old.runtime();
   const newRuntime = next.runtime();

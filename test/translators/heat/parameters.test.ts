@@ -101,4 +101,14 @@ describe('translators/heat: parameters', () => {
     assert.throws(() => groups([{ parameters: ['a'] }, { parameters: ['a'] }]), /the a parameter must be assigned to one parameter group only/);
     assert.throws(() => groups({ a: 1 }), /parameter_groups must be a list/);
   });
+
+  it('never shows a hidden value in an error', async () => {
+    const schema = { pw: { type: 'string', hidden: true, constraints: [{ length: { min: 8 } }, { allowed_pattern: '[a-z]+' }] } };
+    const short = await rejectsTemplate(values(schema, { pw: 'abc' }), /parameter "pw" is invalid: the hidden value does not satisfy its length constraint/);
+    assert.doesNotMatch(short.message, /abc/);
+    const pattern = await rejectsTemplate(values(schema, { pw: 'Secret99x' }), /does not satisfy its allowed_pattern constraint/);
+    assert.doesNotMatch(pattern.message, /Secret99x/);
+    const typed = await rejectsTemplate(values({ n: { type: 'number', hidden: true } }, { n: 'topsecret' }), /the hidden value is not a valid number/);
+    assert.doesNotMatch(typed.message, /topsecret/);
+  });
 });

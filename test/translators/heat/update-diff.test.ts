@@ -91,4 +91,11 @@ describe('translators/heat: update diff', () => {
     const next = withChanges((r) => { r.pw = { type: 'OS::Heat::RandomString', properties: { lenght: 5 } }; });
     await rejectsTemplate(compileStack(next, { identity: IDENTITY, registry: builtinRegistry() }), /resources\.pw\.properties\.lenght: unknown property "lenght"/);
   });
+
+  it('refuses an update that changes an immutable parameter', async () => {
+    const doc = { heat_template_version: '2018-08-31', parameters: { zone: { type: 'string', default: 'az1', immutable: true } } };
+    const a = await compileStack(doc, { identity: IDENTITY });
+    await rejectsTemplate(diffStacks(a, await compileStack(doc, { identity: IDENTITY, parameters: { zone: 'az2' } })), /parameters\.zone: parameter "zone" is immutable and may not be changed by an update/);
+    assert.deepEqual((await diffStacks(a, await compileStack(doc, { identity: IDENTITY }))).unchanged, []);
+  });
 });

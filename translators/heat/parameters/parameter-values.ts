@@ -79,15 +79,22 @@ export function convertParameter(schema: ParameterSchema, raw: unknown): { value
  * receives custom constraints nobody could check.
  */
 export function checkParameterValue(schema: ParameterSchema, raw: unknown, inputs: Pick<ParameterInputs, 'customConstraints' | 'warnings' | 'locator'>, at: Path): unknown {
+  // A hidden parameter's value (a password) must not appear in any message.
+  const conceal = (message: string, fallback: string): string => (schema.hidden ? fallback : message);
   const converted = convertParameter(schema, raw);
-  if ('error' in converted) throw templateError(inputs.locator, at, `parameter "${schema.name}" is invalid: ${converted.error}`);
+  if ('error' in converted) {
+    throw templateError(inputs.locator, at, `parameter "${schema.name}" is invalid: ${conceal(converted.error, `the hidden value is not a valid ${schema.type}`)}`);
+  }
   for (const constraint of schema.constraints) {
     if (constraint.kind === 'custom_constraint' && !inputs.customConstraints?.has(constraint.name)) {
       inputs.warnings?.push(`parameter "${schema.name}": custom constraint "${constraint.name}" is not checked by this cloud`);
       continue;
     }
     const problem = violation(constraint, converted.value, inputs.customConstraints);
-    if (problem !== undefined) throw templateError(inputs.locator, at, `parameter "${schema.name}" is invalid: ${problem}`);
+    if (problem !== undefined) {
+      const hiddenReason = constraint.description ?? `the hidden value does not satisfy its ${constraint.kind} constraint`;
+      throw templateError(inputs.locator, at, `parameter "${schema.name}" is invalid: ${conceal(problem, hiddenReason)}`);
+    }
   }
   return converted.value;
 }
