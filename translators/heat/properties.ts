@@ -9,7 +9,7 @@ import { containsDeferred, DEFERRED, isMap } from './functions/function.js';
 import { violation, type CustomConstraintCheck } from './parameters/constraints.js';
 import type { PropertySchema, ResourceType } from './resource-type.js';
 import { templateError, type Locator } from './template-error.js';
-import type { Path } from './template-path.js';
+import { formatPath, type Path } from './template-path.js';
 
 /** Options of {@link checkProperties}. */
 export interface CheckPropertiesOptions {
@@ -67,7 +67,8 @@ function convert(schema: PropertySchema, value: unknown, at: Path, options: Chec
   }
   for (const constraint of schema.constraints ?? []) {
     if (constraint.kind === 'custom_constraint' && !options.customConstraints?.has(constraint.name)) {
-      options.warnings?.push(`${at.join('.')}: custom constraint "${constraint.name}" is not checked by this cloud`);
+      const line = `${formatPath(at)}: custom constraint "${constraint.name}" is not checked by this cloud`;
+      if (options.warnings !== undefined && !options.warnings.includes(line)) options.warnings.push(line);
       continue;
     }
     const problem = violation(constraint, out, options.customConstraints);

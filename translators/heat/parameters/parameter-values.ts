@@ -87,7 +87,8 @@ export function checkParameterValue(schema: ParameterSchema, raw: unknown, input
   }
   for (const constraint of schema.constraints) {
     if (constraint.kind === 'custom_constraint' && !inputs.customConstraints?.has(constraint.name)) {
-      inputs.warnings?.push(`parameter "${schema.name}": custom constraint "${constraint.name}" is not checked by this cloud`);
+      const line = `parameter "${schema.name}": custom constraint "${constraint.name}" is not checked by this cloud`;
+      if (inputs.warnings !== undefined && !inputs.warnings.includes(line)) inputs.warnings.push(line);
       continue;
     }
     const problem = violation(constraint, converted.value, inputs.customConstraints);
