@@ -26,3 +26,4 @@ export { TemplateError, TemplateLimitError } from './template-error.js';
 export { DEFAULT_LIMITS, type HeatLimits } from './limits.js';
 export { templateVersion, VERSION_IDS, type TemplateVersion } from './template-versions.js';
 export { templateValidateView, resourceTypeView } from './views.js';
+export { physicalResourceName } from './physical-name.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {
-  builtinResourceTypes, checkProperties, compileStack, planResourceUpdate, ResourceTypeRegistry, selectPath,
+  builtinResourceTypes, checkProperties, physicalResourceName, compileStack, planResourceUpdate, ResourceTypeRegistry, selectPath,
   type ResourceContext, type ResourceState, type Resolver, type StackDefinition,
 } from '../../../translators/heat/index.js';
 import { builtinRegistry, IDENTITY, rejectsTemplate } from './heat-test-helpers.js';
@@ -126,5 +126,39 @@ describe('translators/heat: resource types and properties', () => {
     const r = new ResourceTypeRegistry(builtinResourceTypes());
     assert.deepEqual(r.names(), ['OS::Heat::None', 'OS::Heat::RandomString', 'OS::Heat::Value']);
     assert.throws(() => r.register(value), /resource type 'OS::Heat::Value' is already registered/);
+  });
+
+  it('checks a service-defined type: required, allowed values, custom constraints (warned once)', async () => {
+    const server = {
+      name: 'Test::Server', description: 'a server schema for the test', attributes: { first_address: { description: 'IP' } },
+      properties: {
+        image: { type: 'string' as const, required: true, constraints: [{ kind: 'custom_constraint' as const, name: 'glance.image' }] },
+        flavor: { type: 'string' as const, required: true, constraints: [{ kind: 'allowed_values' as const, values: ['m1.small', 'm1.large'] }] },
+        networks: { type: 'list' as const, items: { type: 'map' as const, schema: { port: { type: 'string' as const } } } },
+      },
+      handler: none.handler,
+    };
+    const types = new ResourceTypeRegistry([...builtinResourceTypes(), server]);
+    const text = (flavor: string) => `heat_template_version: 2018-08-31\nresources:\n  web:\n    type: Test::Server\n    properties:\n      image: debian\n      flavor: ${flavor}\n      networks: [{port: p1}]\n`;
+    const stack = await compileStack(text('m1.small'), { identity: IDENTITY, registry: types });
+    await stack.properties('web');
+    assert.deepEqual(stack.warnings, ['resources.web.properties.image: custom constraint "glance.image" is not checked by this cloud']);
+    const err = await rejectsTemplate(compileStack(text('m1.huge'), { identity: IDENTITY, registry: types, filename: 'T.yaml' }),
+      /^T\.yaml:7: resources\.web\.properties\.flavor: "m1\.huge" is not an allowed value \["m1\.small", "m1\.large"\]$/);
+    assert.equal(err.path, 'resources.web.properties.flavor');
+    await rejectsTemplate(compileStack('heat_template_version: 2018-08-31\nresources:\n  web:\n    type: Test::Server\n    properties: {image: x}\n', { identity: IDENTITY, registry: types }),
+      /resources\.web\.properties\.flavor: property "flavor" is required but has no value/);
+    const images = new Map([['glance.image', (v: unknown) => (v === 'debian' ? undefined : `image ${String(v)} not found`)]]);
+    await rejectsTemplate(compileStack(text('m1.small').replace('image: debian', 'image: gentoo'), { identity: IDENTITY, registry: types, customConstraints: images }),
+      /resources\.web\.properties\.image: image gentoo not found/);
+  });
+
+  it('makes unique physical names that keep the stack and resource names', () => {
+    const a = physicalResourceName('wp', 'db');
+    assert.match(a, /^wp-db-[a-z0-9]{12}$/);
+    assert.notEqual(a, physicalResourceName('wp', 'db'));
+    const long = physicalResourceName('s'.repeat(200), 'r'.repeat(100), 64);
+    assert.equal(long.length, 64);
+    assert.match(long, /^s+-r+-[a-z0-9]{12}$/);
   });
 });
