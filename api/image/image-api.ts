@@ -1,7 +1,8 @@
 /**
  * Glance v2 under `/image`: version discovery (300, as tempest asserts), schemas, images
- * with their data, tags and members, in Glance's fault format
- * (`{"code": 404, "title": "Not Found", "message": ...}`).
+ * with their data, tags and members. Faults are `{"error": {"code", "title", "message"}}`:
+ * glanceclient reads a JSON fault by taking `message` from every top-level value (a flat
+ * webob body makes it crash on `int.get`), and the SDK reads the nested form as well.
  *
  * LIMITATIONS against real Glance: image import only by `web-download` of `docker://`
  * registry references (no glance-direct staging, no http(s) downloads, no stores), no locations, no tasks, no `created_at`/`updated_at` range filters, no
@@ -42,7 +43,7 @@ export async function imageApi(app: FastifyInstance, opts: ImageApiOptions): Pro
     const { status, message, headers } = statusOf(mapped);
     if (status >= 500) opts.log.error('request failed', { request_id: request.requestId, error: String((err as Error)?.stack ?? err) });
     if (status === 401) headers['www-authenticate'] = `Keystone uri="${baseUrlOf(request)}/identity"`;
-    return reply.code(status).headers(headers).type('application/json').send({ code: status, title: httpTitles[status] ?? 'Error', message });
+    return reply.code(status).headers(headers).type('application/json').send({ error: { code: status, title: httpTitles[status] ?? 'Error', message } });
   });
   app.setNotFoundHandler(async (request) => {
     throw new ApiError(404, `The resource could not be found. (${request.method} ${request.url.split('?')[0]})`);

@@ -125,7 +125,7 @@ describe('Glance v2 with the real openstack CLI', function () {
       assert.equal(created.status, 201);
       const put = await rawRequest(cloud, 'PUT', `/image/v2/images/${created.body.id}/file`, { token, body, headers: { 'content-type': 'application/octet-stream' } });
       assert.equal(put.status, 400, put.bytes.toString());
-      assert.match(JSON.parse(put.bytes.toString()).message, /tar|archive/i);
+      assert.match(JSON.parse(put.bytes.toString()).error.message, /tar|archive/i);
       const after = await cloud.request('GET', `/image/v2/images/${created.body.id}`, { token });
       assert.equal(after.body.status, 'queued', 'a refused upload leaves the image queued for another try');
       assert.equal(after.body.size, null);
@@ -196,7 +196,10 @@ describe('Glance v2 with the real openstack CLI', function () {
     assert.ok((await engineImageIds(cloud.dataDir)).includes(archive.configDigest));
     assert.equal((await runCli(cloud.dataDir, ['rm', 'holder'])).code, 0);
     await cloud.openstack(['image', 'delete', 'inuse']);
+    const bbId = (await show('bb')).id as string;
     await cloud.openstack(['image', 'delete', 'bb']);
+    // glanceclient shows Glance's message for a fault, not a parse error.
+    await assert.rejects(glance(cloud, ['image-show', bbId]), new RegExp(`No image found with ID ${bbId}`));
     assert.ok(!(await listed()).some((r) => r.Name === 'inuse' || r.Name === 'bb'));
     const left = await engineImageIds(cloud.dataDir);
     assert.ok(!left.includes(archive.configDigest) && !left.includes(bb.configDigest), 'the engine images went with their Glance images');

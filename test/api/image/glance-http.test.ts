@@ -78,8 +78,8 @@ describe('Glance v2 over HTTP (glanceclient, tempest and SDK requests)', functio
     assert.equal((await cloud.request('POST', '/image/v2/images', { token, body: { name: 'bad', custom: 5 } })).status, 400);
     const byName = await cloud.request('GET', '/image/v2/images/props', { token });
     assert.equal(byName.status, 404);
-    assert.equal(byName.body.code, 404);
-    assert.equal(byName.body.title, 'Not Found');
+    assert.equal(byName.body.error.code, 404);
+    assert.equal(byName.body.error.title, 'Not Found');
     const named = await cloud.request('GET', '/image/v2/images?name=props', { token });
     assert.deepEqual(named.body.images.map((i: any) => i.id), [image.id]);
     assert.ok(!(await cloud.request('GET', '/image/v2/images', { token })).body.images.some((i: any) => i.name === 'bad'), 'a refused create makes nothing');
