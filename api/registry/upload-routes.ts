@@ -29,8 +29,18 @@ export async function startUpload(ctx: RegistryContext, request: FastifyRequest,
   if (query.digest !== undefined) {
     const digest = query.digest;
     if (!isDigest(digest)) throw new RegistryError('DIGEST_INVALID', `'${digest}' is not a sha256 digest`, { digest });
+    // No expected digest for the store: it would trust a blob it already has without reading
+    // the body, and a caller could then link another project's blob by naming its digest.
+    // The store hashes every byte; the check happens just before the blob would show.
+    const size = contentLength(request);
     await storeVerified(ctx, name, caller.projects[0], (hold) =>
-      ctx.engine.content.write(request.raw, { digest, hold, ...(contentLength(request) !== undefined && { size: contentLength(request)! }) }),
+      ctx.engine.content.write(request.raw, {
+        ...(size !== undefined && { size }),
+        hold: (actual) => {
+          if (actual !== digest) throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${digest}`, { digest });
+          hold(actual);
+        },
+      }),
     );
     await blobCreated(ctx, reply, name, digest);
     return;

@@ -231,6 +231,20 @@ describe('registry API: protocol', function () {
     assert.deepEqual(ingestFiles(), []);
   });
 
+  it('never links a blob to a repository on the strength of its digest alone', async () => {
+    const garbage = Buffer.from('not the layer');
+    const mono = await call('POST', `/v2/bob/steal/blobs/uploads/?digest=${sha(layer)}`, { auth: basic('bob'), headers: { 'content-type': 'application/octet-stream' }, body: garbage });
+    assert.equal(mono.status, 400);
+    assert.equal(await errorCode(mono), 'DIGEST_INVALID');
+    const start = await call('POST', '/v2/bob/steal/blobs/uploads/', { auth: basic('bob') });
+    const location = start.headers.get('location')!;
+    await call('PATCH', location, { auth: basic('bob'), headers: { 'content-type': 'application/octet-stream' }, body: garbage });
+    assert.equal((await call('PUT', `${location}?digest=${sha(layer)}`, { auth: basic('bob') })).status, 400);
+    assert.equal((await call('GET', `/v2/bob/steal/blobs/${sha(layer)}`, { auth: basic('bob') })).status, 404);
+    assert.ok(server.test.engine.content.has(sha(layer)), "alice's blob is untouched");
+    assert.deepEqual(ingestFiles(), []);
+  });
+
   it('keeps private repositories to their project and opens public ones to anonymous pulls', async () => {
     const denied = await call('GET', '/v2/team/app/manifests/v1', { auth: basic('bob') });
     assert.equal(denied.status, 403);
