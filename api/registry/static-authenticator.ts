@@ -26,7 +26,13 @@ export class StaticAuthenticator implements RegistryAuthenticator {
 
   /** Adds every non-empty, non-comment line of a users file. */
   addFile(file: string): void {
-    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new InvalidArgumentError(`users file '${file}' cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+    }
+    for (const line of text.split('\n')) {
       const entry = line.trim();
       if (entry !== '' && !entry.startsWith('#')) this.add(entry);
     }
