@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
 import { cliPath, runCli } from '../../helpers/cli.js';
 import { freePort } from '../../helpers/registry-peer.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
@@ -25,7 +27,9 @@ describe('intermodal registry serve', function () {
     clientDir = makeTempDir('registry-serve-client');
     otherDir = makeTempDir('registry-serve-other');
     host = `127.0.0.1:${await freePort()}`;
-    serve = spawn(process.execPath, [cliPath, '--data-dir', serverDir, 'registry', 'serve', '--listen', host, '--user', 'alice:s3cret', '--public', 'pub/app'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const usersFile = path.join(work, 'users');
+    fs.writeFileSync(usersFile, '# name:password[:project]\ncarol:from-the-file:default\n', { mode: 0o600 });
+    serve = spawn(process.execPath, [cliPath, '--data-dir', serverDir, 'registry', 'serve', '--listen', host, '--user', 'alice:s3cret', '--users-file', usersFile, '--public', 'pub/app'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const [line] = (await once(serve.stdout!, 'data')) as [Buffer];
     assert.equal(line.toString(), `Registry listening on http://${host}/v2/\n`);
   });
@@ -55,7 +59,7 @@ describe('intermodal registry serve', function () {
     const images = await runCli(serverDir, ['images']);
     assert.match(images.stdout, /^team\/app\s+1\s/m);
 
-    assert.equal((await runCli(otherDir, ['login', '-u', 'alice', '-p', 's3cret', host])).code, 0);
+    assert.equal((await runCli(otherDir, ['login', '-u', 'carol', '-p', 'from-the-file', host])).code, 0, 'a user from --users-file, same project as alice');
     const pull = await runCli(otherDir, ['pull', `${host}/team/app:1`]);
     assert.equal(pull.code, 0, pull.stderr);
     const inspect = await runCli(otherDir, ['image', 'inspect', `${host}/team/app:1`]);
