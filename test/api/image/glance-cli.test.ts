@@ -5,6 +5,7 @@
  * listed; tenants are isolated and a reader only looks.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -107,7 +108,7 @@ describe('Glance v2 with the real openstack CLI', function () {
     assert.ok(!(await listed()).some((r) => r.Name === 'cliimg:1'));
   });
 
-  it('a garbage or incomplete upload is refused, leaves the record not active and no engine image or blob', async () => {
+  it('a garbage, incomplete or hostile upload is refused, leaves the record not active and no engine image or blob', async () => {
     const token = await cloud.token('admin', cloud.adminPassword, 'admin');
     const imagesBefore = await engineImageIds(cloud.dataDir);
     const blobsBefore = blobCount(cloud.dataDir);
@@ -118,20 +119,37 @@ describe('Glance v2 with the real openstack CLI', function () {
     fs.writeFileSync(path.join(incomplete, 'cfg.json'), config);
     fs.writeFileSync(path.join(incomplete, 'manifest.json'), JSON.stringify([{ Config: 'cfg.json', RepoTags: ['broken:1'], Layers: ['missing/layer.tar'] }]));
     fs.writeFileSync(path.join(incomplete, 'extra.bin'), Buffer.alloc(4096, 7));
-    const { execFileSync } = await import('node:child_process');
     execFileSync('tar', ['-C', incomplete, '-cf', path.join(work, 'incomplete.tar'), '.']);
-    for (const body of [Buffer.from('this is not an image archive at all'.repeat(100)), fs.readFileSync(path.join(work, 'incomplete.tar'))]) {
+    // A well-formed docker-archive whose layer climbs out of the root filesystem, written by Python's tarfile.
+    const hostile = path.join(work, 'hostile.tar');
+    execFileSync('python3', ['-c', `
+import hashlib, io, json, tarfile, sys
+def tar_bytes(entries):
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode='w', format=tarfile.PAX_FORMAT) as t:
+        for name, data in entries:
+            info = tarfile.TarInfo(name); info.size = len(data); t.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+layer = tar_bytes([('../../../../tmp/glance-escape', b'escaped')])
+diff = hashlib.sha256(layer).hexdigest()
+config = json.dumps({'architecture': 'amd64', 'os': 'linux', 'rootfs': {'type': 'layers', 'diff_ids': ['sha256:' + diff]}}).encode()
+cfg = hashlib.sha256(config).hexdigest() + '.json'
+manifest = json.dumps([{'Config': cfg, 'RepoTags': ['hostile:1'], 'Layers': [diff + '/layer.tar']}]).encode()
+open(sys.argv[1], 'wb').write(tar_bytes([(cfg, config), (diff + '/layer.tar', layer), ('manifest.json', manifest)]))
+`, hostile]);
+    for (const body of [Buffer.from('this is not an image archive at all'.repeat(100)), fs.readFileSync(path.join(work, 'incomplete.tar')), fs.readFileSync(hostile)]) {
       const created = await cloud.request('POST', '/image/v2/images', { token, body: { name: 'junk', container_format: 'docker', disk_format: 'raw' } });
       assert.equal(created.status, 201);
       const put = await rawRequest(cloud, 'PUT', `/image/v2/images/${created.body.id}/file`, { token, body, headers: { 'content-type': 'application/octet-stream' } });
       assert.equal(put.status, 400, put.bytes.toString());
-      assert.match(JSON.parse(put.bytes.toString()).error.message, /tar|archive/i);
+      assert.match(JSON.parse(put.bytes.toString()).error.message, /tar|archive|outside|escape|\.\./i);
       const after = await cloud.request('GET', `/image/v2/images/${created.body.id}`, { token });
       assert.equal(after.body.status, 'queued', 'a refused upload leaves the image queued for another try');
       assert.equal(after.body.size, null);
     }
     assert.deepEqual(await engineImageIds(cloud.dataDir), imagesBefore);
-    assert.equal(blobCount(cloud.dataDir), blobsBefore, 'no blob of the refused archive is left');
+    assert.equal(blobCount(cloud.dataDir), blobsBefore, 'no blob of the refused archives is left');
+    assert.ok(!fs.existsSync('/tmp/glance-escape'), 'nothing was written outside the layer');
   });
 
   it('isolates tenants: private images are 404 to other projects, public ones are seen; only admin publicizes', async () => {
