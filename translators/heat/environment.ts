@@ -124,6 +124,8 @@ function lookup(mappings: Readonly<Record<string, unknown>>, type: string): stri
  * global ones, until a type no mapping names or a template file. Refuses loops.
  */
 export function resolveResourceType(env: Environment, name: string, type: string): TypeMapping {
+  // A template may name a template file as a type directly (`type: nested.yaml`).
+  if (isTemplateReference(type)) return { kind: 'template', template: type, type };
   const seen = [type];
   let current = type;
   for (;;) {

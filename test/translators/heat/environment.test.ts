@@ -70,4 +70,12 @@ describe('translators/heat: environments', () => {
     assert.throws(() => parseEnvironment('parameters: [a]\n'), /parameters must be a mapping/);
     assert.throws(() => parseEnvironment('parameters: {a: 1\n', { filename: 'env.yaml' }), /env\.yaml:\d+: environment is not valid YAML/);
   });
+
+  it('takes a template file written directly as a type', async () => {
+    const doc = { heat_template_version: '2018-08-31', resources: { sub: { type: 'file:///t/sub.yaml', properties: { size: 1 } } } };
+    const stack = await compileStack(doc, { identity: IDENTITY, registry: builtinRegistry(), files: { 'file:///t/sub.yaml': 'heat_template_version: 2018-08-31\n' } });
+    assert.deepEqual(stack.resources.get('sub')!.mapping, { kind: 'template', template: 'file:///t/sub.yaml', type: 'file:///t/sub.yaml' });
+    assert.deepEqual(await stack.properties('sub'), { size: 1 });
+    await rejectsTemplate(compileStack(doc, { identity: IDENTITY, registry: builtinRegistry() }), /template "file:\/\/\/t\/sub\.yaml" for type file:\/\/\/t\/sub\.yaml is not in the files map/);
+  });
 });
