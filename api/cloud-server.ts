@@ -54,6 +54,18 @@ export async function createCloudServer(options: CloudServerOptions): Promise<Cl
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true } },
   });
   installRequestIds(app, options.log);
+  // Some clients send `Content-Type: application/json` on a DELETE or an action with no
+  // body at all; that is an absent body, not a malformed one.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('Malformed request body: the body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
   await app.register(identityApi, { prefix: '/identity', identity, log: options.log });
   for (const make of options.services) {
     const service = make(cloud);

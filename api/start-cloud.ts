@@ -13,6 +13,8 @@ import { computeService } from './compute/compute-service.js';
 import type { ComputeManager } from './compute/compute-manager.js';
 import { computeImagesFrom } from './compute/glance-compute-images.js';
 import { imageService } from './image/image-service.js';
+import { registryApi } from './registry/registry-api.js';
+import { keystoneRegistryAuthenticator } from './identity/registry-authenticator.js';
 
 export interface CloudOptions {
   engine: Engine;
@@ -47,6 +49,8 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
     dataDir, log: options.log,
     services: [
       imageService(glanceOf),
+      // Docker Registry v2 on the same listener and store: `docker login` with a cloud user.
+      (cloud) => ({ prefix: '/v2', plugin: async (app) => registryApi(app, { engine: options.engine, auth: keystoneRegistryAuthenticator(cloud.identity.store) }) }),
       computeService({ driver, images: (cloud) => computeImagesFrom(glanceOf(cloud)), ...(options.powerSyncIntervalMs !== undefined && { powerSyncIntervalMs: options.powerSyncIntervalMs }) }, (m) => { manager = m; }),
     ],
     ...(options.tokenLifetimeMs !== undefined && { tokenLifetimeMs: options.tokenLifetimeMs }),

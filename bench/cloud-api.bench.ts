@@ -4,7 +4,7 @@
  * p99, sequential and 10 at a time, against `docker run -d` in the same run; GET
  * /servers/detail with 1000 servers; token issue and validation per second.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -145,6 +145,9 @@ export async function benchCloudApi(scratch: string, dockerd: PrivateDockerd | {
     const exited = new Promise((r) => a.child.once('exit', r));
     a.child.kill('SIGTERM');
     await exited;
+    // Whatever a failed run left: the instances go, as a user's `rm -f` would take them.
+    const left = execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, 'ps', '-aq'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    if (left.length > 0) execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, 'rm', '-f', ...left]);
   }
   return rows;
 }

@@ -110,10 +110,10 @@ export class ComputeManager {
     });
   }
 
-  snapshot(server: ServerRecord, imageId: string, name: string): void {
+  snapshot(server: ServerRecord, imageId: string, name: string, tag?: string): void {
     this.background('snapshot', server.id, async () => {
       try {
-        const result = await this.driver.snapshot(server.id, { comment: `snapshot ${name} of server ${server.id}` });
+        const result = await this.driver.snapshot(server.id, { comment: `snapshot ${name} of server ${server.id}`, ...(tag !== undefined && { tag }) });
         this.images.completeSnapshot(imageId, result.imageId);
       } catch (err) {
         this.images.failSnapshot(imageId, (err as Error).message);

@@ -15,6 +15,16 @@ import type { ServerRecord, VmState } from './server-store.js';
 
 type Json = Record<string, any>;
 
+/**
+ * The registry name a snapshot is tagged with, so `docker pull HOST/<name>:latest` gets it
+ * out again: the image name made a valid repository name (the newest snapshot of a name
+ * takes the tag, as a new `docker push` of a tag would).
+ */
+export function dockerReferenceFor(name: string): string {
+  const repo = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+|[._-]+$/g, '').replace(/[._-]{2,}/g, '-').slice(0, 128);
+  return `${repo || 'snapshot'}:latest`;
+}
+
 const refused = (action: string, s: ServerRecord) =>
   conflict(`Cannot '${action}' instance ${s.id} while it is in ${s.taskState ? `task_state ${s.taskState}` : `vm_state ${s.vmState}`}`);
 
@@ -74,13 +84,13 @@ export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeDe
       try {
         image = deps.images.createSnapshotRecord(ctx, {
           name: arg.name, minRam: 0, minDisk: s.disk,
-          properties: { ...metadata, image_type: 'snapshot', instance_uuid: s.id, base_image_ref: s.imageId, user_id: ctx.userId },
+          properties: { ...metadata, image_type: 'snapshot', instance_uuid: s.id, base_image_ref: s.imageId, user_id: ctx.userId, docker_reference: dockerReferenceFor(arg.name) },
         });
       } catch (err) {
         servers.update(s.id, { taskState: null });
         throw err;
       }
-      manager.snapshot(s, image.id, arg.name);
+      manager.snapshot(s, image.id, arg.name, dockerReferenceFor(arg.name));
       return { status: 202, headers: { location: `${base}/compute/v2.1/images/${image.id}` } };
     },
     resize: async (s, arg) => {

@@ -58,7 +58,7 @@ export class ApplicationCredentials {
   }
 
   /** The credential a `{id|name(+user), secret}` reference names, when the secret matches and it has not expired. */
-  authenticate(ref: Record<string, unknown> | undefined, domainIdOf: (ref: Record<string, unknown> | undefined) => string | undefined): ApplicationCredential | undefined {
+  async authenticate(ref: Record<string, unknown> | undefined, domainIdOf: (ref: Record<string, unknown> | undefined) => string | undefined): Promise<ApplicationCredential | undefined> {
     const secret = typeof ref?.secret === 'string' ? ref.secret : undefined;
     if (!ref || secret === undefined) return undefined;
     let row: Row | undefined;
@@ -73,7 +73,7 @@ export class ApplicationCredentials {
       }
       if (userId !== undefined) row = this.db.prepare('SELECT * FROM application_credentials WHERE user_id = ? AND name = ?').get(userId, ref.name) as Row | undefined;
     }
-    if (!row || !verifyPassword(secret, row.secret_hash)) return undefined;
+    if (!row || !(await verifyPassword(secret, row.secret_hash))) return undefined;
     if (row.expires_at !== null && row.expires_at <= Date.now()) return undefined;
     return toCredential(row);
   }

@@ -26,7 +26,7 @@ function domainIdOf(store: IdentityStore, ref: Json | undefined): string | undef
   return name !== undefined ? store.listDomains({ name })[0]?.id : undefined;
 }
 
-function passwordUser(store: IdentityStore, password: Json | undefined): User {
+async function passwordUser(store: IdentityStore, password: Json | undefined): Promise<User> {
   const userRef = obj(password?.user);
   const secret = str(userRef?.password);
   if (!userRef || secret === undefined) throw badRequest('Expecting to find user and password in the password method.');
@@ -40,7 +40,7 @@ function passwordUser(store: IdentityStore, password: Json | undefined): User {
     if (name === undefined || domainId === undefined) throw refused();
     user = store.findUserByName(name, domainId);
   }
-  if (!user || !user.enabled || !user.passwordHash || !verifyPassword(secret, user.passwordHash)) throw refused();
+  if (!user || !user.enabled || !user.passwordHash || !(await verifyPassword(secret, user.passwordHash))) throw refused();
   return user;
 }
 
@@ -55,10 +55,10 @@ export interface Authenticated {
 }
 
 /** Checks the `identity` part of an auth body. */
-export function authenticateIdentity(store: IdentityStore, tokens: TokenService, appCreds: ApplicationCredentials, identity: Json | undefined, headerToken?: string): Authenticated {
+export async function authenticateIdentity(store: IdentityStore, tokens: TokenService, appCreds: ApplicationCredentials, identity: Json | undefined, headerToken?: string): Promise<Authenticated> {
   const methods = Array.isArray(identity?.methods) ? (identity!.methods as unknown[]).filter((m): m is string => typeof m === 'string') : [];
   if (methods.length === 0) throw badRequest('Expecting to find identity.methods in the request.');
-  if (methods.includes('password')) return { user: passwordUser(store, obj(identity!.password)), methods: ['password'] };
+  if (methods.includes('password')) return { user: await passwordUser(store, obj(identity!.password)), methods: ['password'] };
   if (methods.includes('token')) {
     const token = str(obj(identity!.token)?.id) ?? headerToken;
     if (!token) throw badRequest('Expecting to find token.id in the token method.');
@@ -67,7 +67,7 @@ export function authenticateIdentity(store: IdentityStore, tokens: TokenService,
     return { user: store.getUser(payload.u), methods: payload.m, expiresAt: payload.e };
   }
   if (methods.includes('application_credential')) {
-    const credential = appCreds.authenticate(obj(identity!.application_credential), (ref) => domainIdOf(store, ref));
+    const credential = await appCreds.authenticate(obj(identity!.application_credential), (ref) => domainIdOf(store, ref));
     if (!credential) throw refused();
     return { user: store.getUser(credential.userId), methods: ['application_credential'], forced: { p: credential.projectId, c: credential.id, r: credential.roles } };
   }

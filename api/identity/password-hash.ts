@@ -2,7 +2,7 @@
  * Password hashing with scrypt from Node's crypto (OpenSSL underneath): memory-hard, salted,
  * and compared in constant time. The stored form names its parameters so they can be raised later.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const N = 16384;
 const r = 8;
@@ -16,11 +16,16 @@ export function hashPassword(password: string): string {
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-/** True when `password` matches the stored hash. */
-export function verifyPassword(password: string, stored: string): boolean {
+/**
+ * True when `password` matches the stored hash. Asynchronous: scrypt runs on libuv's thread
+ * pool, so a burst of logins never stalls every other request on the event loop.
+ */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, rr, pp, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(rr), p: Number(pp) });
+  const actual = await new Promise<Buffer>((resolve, reject) => {
+    scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(rr), p: Number(pp), maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
+  });
   return timingSafeEqual(actual, expected);
 }

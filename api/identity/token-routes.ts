@@ -31,7 +31,7 @@ export function registerTokenRoutes(app: FastifyInstance, identity: IdentityServ
     const auth = (request.body as Json | undefined)?.auth as Json | undefined;
     if (typeof auth !== 'object' || auth === null) throw badRequest('Expecting to find auth in the request body.');
     const headerToken = typeof request.headers['x-auth-token'] === 'string' ? request.headers['x-auth-token'] : undefined;
-    const who = authenticateIdentity(identity.store, identity.tokens, identity.applicationCredentials, auth.identity as Json | undefined, headerToken);
+    const who = await authenticateIdentity(identity.store, identity.tokens, identity.applicationCredentials, auth.identity as Json | undefined, headerToken);
     const scope = who.forced ?? resolveScope(identity.store, who.user, auth.scope);
     const { token, payload } = identity.tokens.issue({ u: who.user.id, m: who.methods, ...scope, ...(who.expiresAt !== undefined && { e: who.expiresAt }) });
     const nocatalog = (request.query as Json).nocatalog !== undefined;
@@ -71,7 +71,7 @@ export function registerTokenRoutes(app: FastifyInstance, identity: IdentityServ
     const credentials = auth.passwordCredentials as Json | undefined;
     if (credentials) {
       const user = typeof credentials.username === 'string' ? store.findUserByName(credentials.username, domainId) : undefined;
-      if (!user || !user.enabled || !user.passwordHash || typeof credentials.password !== 'string' || !verifyPassword(credentials.password, user.passwordHash)) throw unauthorized();
+      if (!user || !user.enabled || !user.passwordHash || typeof credentials.password !== 'string' || !(await verifyPassword(credentials.password, user.passwordHash))) throw unauthorized();
       userId = user.id;
     } else if (typeof (auth.token as Json | undefined)?.id === 'string') {
       const { payload } = identity.tokens.check((auth.token as Json).id as string);
