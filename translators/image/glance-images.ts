@@ -204,7 +204,11 @@ export class GlanceImages {
   /** Marks a snapshot active over the engine image its commit made. */
   completeSnapshot(id: string, engineImageId: string): void {
     const image = this.records.get(id);
-    if (!image) throw new NotFoundError(`No image found with ID ${id}`);
+    if (!image) {
+      // The snapshot was deleted while the commit ran: its image must not stay to be listed as a public store image.
+      this.discardCommitted(engineImageId);
+      throw new NotFoundError(`No image found with ID ${id}: it was deleted while the snapshot was taken`);
+    }
     const engineImage = this.engine.images.get(engineImageId);
     this.records.update({ ...image, status: 'active', engineImageId, exportRefs: engineImage.refs, size: this.layerBytes(engineImage), statusReason: undefined, updatedAt: new Date() });
     this.records.deleteSyncedSince(engineImageId, image.createdAt.getTime());
@@ -235,6 +239,16 @@ export class GlanceImages {
       if (present.has(id)) continue;
       for (const record of this.records.byEngineImage(id)) this.records.delete(record.id);
     }
+  }
+
+  /** Removes a just-committed engine image that no record (other than a store listing) and no container uses. */
+  private discardCommitted(engineImageId: string): void {
+    if (!this.engineImage(engineImageId) || this.engine.images.users(engineImageId).length > 0) return;
+    const records = this.records.byEngineImage(engineImageId);
+    if (records.some((r) => r.origin !== 'engine')) return;
+    for (const record of records) this.records.delete(record.id);
+    this.engine.images.remove(engineImageId, { force: true });
+    collectGarbage(this.engine);
   }
 
   private current(id: string): GlanceImage | undefined {

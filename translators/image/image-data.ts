@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Engine } from '../../engine/engine.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
 import { loadImageArchive } from '../../engine/images/archive/load.js';
+import { collectGarbage } from '../../engine/images/garbage-collector.js';
 import { TarSink } from '../../engine/images/archive/layout-sink.js';
 import { saveDockerArchive, type SaveItem } from '../../engine/images/archive/save-docker-archive.js';
 import { saveOciLayout } from '../../engine/images/archive/save-oci-layout.js';
@@ -71,8 +72,13 @@ export async function storeImageData(engine: Engine, records: GlanceRecords, ima
       opaqueData: loaded === undefined, updatedAt: new Date(),
     };
     if (!records.update(active, 'saving')) {
-      // Deleted while the data streamed in: the record is gone, so is its file.
+      // Deleted while the data streamed in: the record is gone, so is its file, and an engine
+      // image this upload made goes too, or the next list would publish it as a store image.
       fs.rmSync(file, { force: true });
+      if (loaded !== undefined) {
+        records.deleteSyncedSince(loaded.id, started);
+        removeIfOrphan(engine, records, loaded, started);
+      }
       throw new NotFoundError(`Image ${image.id} was deleted during the upload.`);
     }
     // A list that ran while the archive loaded may have given the new engine image a record of its own.
@@ -83,6 +89,13 @@ export async function storeImageData(engine: Engine, records: GlanceRecords, ima
     records.update({ ...image, status: 'queued', updatedAt: new Date() }, 'saving');
     throw err;
   }
+}
+
+/** Removes an engine image made at or after `since` that no record and no container uses. */
+function removeIfOrphan(engine: Engine, records: GlanceRecords, loaded: ImageRecord, since: number): void {
+  if (loaded.createdAt.getTime() < since || records.byEngineImage(loaded.id).length > 0 || engine.images.users(loaded.id).length > 0) return;
+  engine.images.remove(loaded.id, { force: true });
+  collectGarbage(engine);
 }
 
 /** The bytes of an image, or undefined when it has no data yet (Glance answers 204). */

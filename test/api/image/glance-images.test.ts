@@ -63,6 +63,17 @@ describe('GlanceImages (the translator Nova boots from)', function () {
     assert.throws(() => images.find(bob, snap.id), NotFoundError, 'snapshots are private to their project');
   });
 
+  it('a snapshot deleted while its commit ran does not leave the committed image to be listed', async () => {
+    const snap = images.createSnapshotRecord(alice, { name: 'gone', properties: {}, minRam: 0, minDisk: 0 });
+    images.delete(alice, snap.id);
+    const archive = busyboxArchive(work, 'orphan:1', 'orphaned snapshot\n');
+    const [committed] = await loadImageArchive(te.engine, fs.createReadStream(archive.file));
+    images.list(bob);
+    assert.throws(() => images.completeSnapshot(snap.id, committed!.id), NotFoundError);
+    assert.throws(() => te.engine.images.get(committed!.id), NotFoundError);
+    assert.ok(!images.list(bob).some((i) => i.engineImageId === committed!.id));
+  });
+
   it('a failed snapshot is shown as error, which the SDK wait treats as failure', () => {
     const snap = images.createSnapshotRecord(alice, { name: 'snap2', properties: {}, minRam: 0, minDisk: 0 });
     images.failSnapshot(snap.id, 'commit failed: container gone');
@@ -103,6 +114,26 @@ describe('GlanceImages (the translator Nova boots from)', function () {
     const bytes = await readAllBytes(data!.open());
     assert.equal(md5(bytes), data!.md5);
     assert.ok(bytes.includes(Buffer.from('oci-layout')) && !bytes.includes(Buffer.from('manifest.json')), 'an OCI layout, as uploaded');
+  });
+
+  it('an image deleted while its data streams in leaves no engine image behind to be listed publicly', async () => {
+    const archive = busyboxArchive(work, 'vanishing:1', 'deleted mid-upload\n');
+    const bytes = fs.readFileSync(archive.file);
+    const image = images.create(alice, { name: 'vanishing', container_format: 'docker', disk_format: 'raw', visibility: 'private' });
+    let deleted!: () => void;
+    const gate = new Promise<void>((resolve) => { deleted = resolve; });
+    async function* slowly(): AsyncGenerator<Buffer> {
+      yield bytes.subarray(0, 1024 * 1024);
+      await gate;
+      yield bytes.subarray(1024 * 1024);
+    }
+    const upload = images.upload(alice, image.id, slowly());
+    await new Promise((r) => setTimeout(r, 50));
+    images.delete(alice, image.id);
+    deleted();
+    await assert.rejects(upload, NotFoundError);
+    assert.throws(() => te.engine.images.get(archive.configDigest), NotFoundError);
+    assert.ok(!images.list(bob).some((i) => i.engineImageId === archive.configDigest));
   });
 
   it('deleting a Glance image keeps an engine image another record still uses', async () => {
