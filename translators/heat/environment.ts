@@ -17,7 +17,13 @@ export interface Environment {
   /** Resource name → its own type mappings (and hooks, which we keep but do not act on). */
   readonly resourceMappings: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly eventSinks: readonly unknown[];
+  /** This file's `parameter_merge_strategies` (parameter or 'default' → strategy). */
+  readonly mergeStrategies: Readonly<Record<string, MergeStrategy>>;
 }
+
+/** How a parameter given by several environment files combines. */
+export type MergeStrategy = 'overwrite' | 'merge' | 'deep_merge';
+const STRATEGIES: readonly MergeStrategy[] = ['overwrite', 'merge', 'deep_merge'];
 
 /** Where a resource type leads after the registry: a type, or a template (a nested stack). */
 export type TypeMapping =
@@ -29,7 +35,7 @@ const RESOURCE_KEYS_NOT_TYPES = ['hooks', 'restricted_actions'];
 
 /** An environment with nothing in it. */
 export function emptyEnvironment(): Environment {
-  return { parameters: {}, parameterDefaults: {}, typeMappings: {}, resourceMappings: {}, eventSinks: [] };
+  return { parameters: {}, parameterDefaults: {}, typeMappings: {}, resourceMappings: {}, eventSinks: [], mergeStrategies: {} };
 }
 
 /** True when a registry value names a template file rather than a type. */
@@ -78,34 +84,18 @@ function environmentFrom(document: Readonly<Record<string, unknown>>, locator: L
   }
   const sinks = document.event_sinks;
   if (sinks !== undefined && sinks !== null && !Array.isArray(sinks)) fail(['event_sinks'], 'event_sinks must be a list');
+  const strategies = section('parameter_merge_strategies');
+  for (const [key, value] of Object.entries(strategies)) {
+    if (!STRATEGIES.includes(value as MergeStrategy)) fail(['parameter_merge_strategies', key], `merge strategy must be one of ${STRATEGIES.join(', ')}`);
+  }
   return {
+    mergeStrategies: strategies as Record<string, MergeStrategy>,
     parameters: section('parameters'),
     parameterDefaults: section('parameter_defaults'),
     typeMappings,
     resourceMappings,
     eventSinks: (sinks as unknown[] | undefined) ?? [],
   };
-}
-
-/** Merges environments in order; a later one wins for each parameter and each mapping. */
-export function mergeEnvironments(environments: readonly Environment[]): Environment {
-  const merged = {
-    parameters: {} as Record<string, unknown>,
-    parameterDefaults: {} as Record<string, unknown>,
-    typeMappings: {} as Record<string, string>,
-    resourceMappings: {} as Record<string, Record<string, unknown>>,
-    eventSinks: [] as unknown[],
-  };
-  for (const env of environments) {
-    Object.assign(merged.parameters, env.parameters);
-    Object.assign(merged.parameterDefaults, env.parameterDefaults);
-    Object.assign(merged.typeMappings, env.typeMappings);
-    for (const [name, mappings] of Object.entries(env.resourceMappings)) {
-      merged.resourceMappings[name] = { ...merged.resourceMappings[name], ...mappings };
-    }
-    merged.eventSinks.push(...env.eventSinks);
-  }
-  return merged;
 }
 
 function lookup(mappings: Readonly<Record<string, unknown>>, type: string): string | undefined {

@@ -6,7 +6,8 @@
  */
 export { compileStack, StackDefinition, type CompileStackOptions, type OutputDefinition, type OutputValue } from './stack-definition.js';
 export { parseTemplate, type HotTemplate, type ParseTemplateOptions } from './hot-template.js';
-export { parseEnvironment, mergeEnvironments, emptyEnvironment, resolveResourceType, type Environment, type TypeMapping } from './environment.js';
+export { parseEnvironment, emptyEnvironment, resolveResourceType, type Environment, type MergeStrategy, type TypeMapping } from './environment.js';
+export { mergeEnvironments, requestEnvironment } from './environment-merge.js';
 export type { ResourceDefinition } from './resource-definitions.js';
 export { DependencyGraph, findCycle } from './dependency-graph.js';
 export { diffStacks, type UpdatePlan, type ResourceUpdate, type ResourceReplacement } from './update-diff.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { compileStack, mergeEnvironments, parseEnvironment, resolveResourceType } from '../../../translators/heat/index.js';
+import { compileStack, mergeEnvironments, parseEnvironment, parseTemplate, requestEnvironment, resolveResourceType } from '../../../translators/heat/index.js';
 import { builtinRegistry, IDENTITY, rejectsTemplate } from './heat-test-helpers.js';
 
 const TEMPLATE = {
@@ -77,5 +77,35 @@ describe('translators/heat: environments', () => {
     assert.deepEqual(stack.resources.get('sub')!.mapping, { kind: 'template', template: 'file:///t/sub.yaml', type: 'file:///t/sub.yaml' });
     assert.deepEqual(await stack.properties('sub'), { size: 1 });
     await rejectsTemplate(compileStack(doc, { identity: IDENTITY, registry: builtinRegistry() }), /template "file:\/\/\/t\/sub\.yaml" for type file:\/\/\/t\/sub\.yaml is not in the files map/);
+  });
+
+  it('applies parameter_merge_strategies across environment files', () => {
+    const { parameters } = parseTemplate({
+      heat_template_version: '2018-08-31',
+      parameters: { j: { type: 'json' }, l: { type: 'comma_delimited_list' }, s: { type: 'string' }, n: { type: 'number' }, o: { type: 'string' }, b: { type: 'boolean' } },
+    });
+    const first = parseEnvironment({ parameter_defaults: { j: { a: { x: 1 }, k: 'v' }, l: 'a,b', s: 'ab', n: 1, o: 'old' } });
+    const second = parseEnvironment({
+      parameter_merge_strategies: { default: 'merge', j: 'deep_merge', o: 'overwrite' },
+      parameter_defaults: { j: { a: { y: 2 } }, l: 'c', s: 'cd', n: 2, o: 'new' },
+    });
+    // The first file used the default strategy (overwrite) for j, l, s, n: the second conflicts unless it names the same.
+    assert.throws(() => mergeEnvironments([first, second], parameters), /parameter "j" is given merge strategy "deep_merge", conflicting with "overwrite"/);
+    const firstMerging = parseEnvironment({ parameter_merge_strategies: { default: 'merge', j: 'deep_merge', o: 'overwrite' }, parameter_defaults: { j: { a: { x: 1 }, k: 'v' }, l: 'a,b', s: 'ab', n: 1, o: 'old' } });
+    const merged = mergeEnvironments([firstMerging, second], parameters);
+    assert.deepEqual(merged.parameterDefaults, { j: { a: { x: 1, y: 2 }, k: 'v' }, l: 'a,b,c', s: 'abcd', n: 3, o: 'new' });
+    const booleans = parseEnvironment({ parameter_merge_strategies: { default: 'merge' }, parameters: { b: true } });
+    assert.throws(() => mergeEnvironments([booleans, booleans], parameters), /merge strategy "merge" is not valid for the boolean parameter "b"/);
+    assert.throws(() => parseEnvironment({ parameter_merge_strategies: { j: 'append' } }), /merge strategy must be one of overwrite, merge, deep_merge/);
+  });
+
+  it('builds a request\'s environment from the body and environment_files in the files map', () => {
+    const files = { 'file:///e/one.yaml': 'parameters: {a: one, b: one}\n', 'file:///e/two.yaml': 'parameters: {b: two}\nresource_registry: {"My::T": OS::Heat::None}\n' };
+    const env = requestEnvironment({ environment: { parameters: { a: 'body', c: 'body' } }, environmentFiles: ['file:///e/one.yaml', 'file:///e/two.yaml'], files });
+    assert.deepEqual(env.parameters, { a: 'one', c: 'body', b: 'two' });
+    assert.deepEqual(env.typeMappings, { 'My::T': 'OS::Heat::None' });
+    assert.throws(() => requestEnvironment({ environmentFiles: ['file:///e/three.yaml'], files }), /environment file file:\/\/\/e\/three\.yaml is not in the files map/);
+    assert.throws(() => requestEnvironment({ environmentFiles: ['file:///e/bad.yaml'], files: { 'file:///e/bad.yaml': 'parameters: {a: 1}\nbogus: 1\n' } }),
+      /file:\/\/\/e\/bad\.yaml:2: bogus: environment has an unknown section "bogus"/);
   });
 });
