@@ -49,9 +49,12 @@ describe('registry API: docker push and pull', function () {
     await docker(['load', '-i', archive.file]);
   });
   after(async () => {
-    await dockerd?.stop();
-    await server?.close();
-    if (work) removeTempDir(work);
+    try {
+      await dockerd?.stop();
+      await server?.close();
+    } finally {
+      if (work) removeTempDir(work);
+    }
   });
 
   it('refuses a push before login', async () => {

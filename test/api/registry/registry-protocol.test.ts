@@ -51,8 +51,11 @@ describe('registry API: protocol', function () {
     }));
   });
   after(async () => {
-    await server?.close();
-    if (work) removeTempDir(work);
+    try {
+      await server?.close();
+    } finally {
+      if (work) removeTempDir(work);
+    }
   });
 
   it('challenges an anonymous ping and answers a logged-in one, with the API version header', async () => {

@@ -32,8 +32,11 @@ describe('registry API: skopeo copy in and out', function () {
     archive = busyboxArchive(work);
   });
   after(async () => {
-    await server?.close();
-    if (work) removeTempDir(work);
+    try {
+      await server?.close();
+    } finally {
+      if (work) removeTempDir(work);
+    }
   });
 
   it('copies a docker-archive in: the image is in our store under NAME:TAG', async () => {

@@ -48,8 +48,11 @@ describe('registry API: state and cleanup', function () {
     diffId = tar.diffId;
   });
   after(async () => {
-    await server?.close();
-    if (work) removeTempDir(work);
+    try {
+      await server?.close();
+    } finally {
+      if (work) removeTempDir(work);
+    }
   });
 
   it('keeps uploaded blobs and pushed indexes from garbage collection until the repository lets go', async () => {
