@@ -11,7 +11,7 @@ export { mergeEnvironments, requestEnvironment } from './environment-merge.js';
 export type { ResourceDefinition } from './resource-definitions.js';
 export { DependencyGraph, findCycle } from './dependency-graph.js';
 export { diffStacks, type UpdatePlan, type ResourceUpdate, type ResourceReplacement } from './update-diff.js';
-export { DEFERRED, type Resolver, type ResourceFacade } from './functions/function.js';
+export { DEFERRED, containsDeferred, replaceDeferred, type Resolver, type ResourceFacade } from './functions/function.js';
 export { selectPath } from './functions/references.js';
 export { checkProperties } from './properties.js';
 export {

@@ -80,4 +80,16 @@ describe('translators/heat: get_param, get_resource, get_attr, get_file, resourc
     await rejectsTemplate(compileStack(doc, { identity: IDENTITY }), /"resource_facade" can only be used in a template that implements a resource type/);
     await rejectsTemplate(evalSnippet({ resource_facade: 'properties' }), /must be one of metadata, deletion_policy, update_policy/);
   });
+
+  it('an output that fails once resources exist carries output_error; the others still show', async () => {
+    const doc = {
+      heat_template_version: '2018-08-31', resources: SERVER,
+      outputs: { bad: { value: { list_join: [',', { get_attr: ['srv', 'name'] }] } }, good: { value: { get_attr: ['srv', 'name'] }, description: 'the name' } },
+    };
+    const stack = await compileStack(doc, { identity: IDENTITY, filename: 'o.yaml' });
+    assert.deepEqual(await stack.outputValues(RESOLVER), [
+      { output_key: 'bad', description: 'No description given', output_value: null, output_error: 'outputs.bad.value.list_join: "list_join" must operate on lists, not "srv-1"' },
+      { output_key: 'good', description: 'the name', output_value: 'srv-1' },
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {
-  builtinResourceTypes, checkProperties, physicalResourceName, compileStack, planResourceUpdate, ResourceTypeRegistry, selectPath,
+  builtinResourceTypes, checkProperties, physicalResourceName, replaceDeferred, compileStack, planResourceUpdate, ResourceTypeRegistry, selectPath,
   type ResourceContext, type ResourceState, type Resolver, type StackDefinition,
 } from '../../../translators/heat/index.js';
 import { builtinRegistry, IDENTITY, rejectsTemplate } from './heat-test-helpers.js';
@@ -94,6 +94,7 @@ describe('translators/heat: resource types and properties', () => {
       resources: { a: { type: 'OS::Heat::Value', properties: { value: 3 } }, pw: { type: 'OS::Heat::RandomString', properties: { length: { get_attr: ['a', 'value'] } } } },
     }, { identity: IDENTITY, registry });
     assert.equal(typeof (await stack.properties('pw')).length, 'symbol');
+    assert.deepEqual(replaceDeferred(await stack.properties('pw')), { length: null, character_classes: [{ class: 'lettersdigits', min: 1 }] });
     const { states } = await createAll(stack);
     assert.equal((states.get('pw')!.data.value as string).length, 3);
   });

@@ -121,6 +121,17 @@ export function containsDeferred(value: unknown): boolean {
   return false;
 }
 
+/**
+ * A copy of `value` with every DEFERRED replaced by `placeholder`: what a preview or a
+ * stack shown mid-creation displays for values that do not exist yet.
+ */
+export function replaceDeferred(value: unknown, placeholder: unknown = null): unknown {
+  if (value === DEFERRED) return placeholder;
+  if (Array.isArray(value)) return value.map((v) => replaceDeferred(v, placeholder));
+  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceDeferred(v, placeholder)]));
+  return value;
+}
+
 /** A plain mapping (not null, not a list). */
 export function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
