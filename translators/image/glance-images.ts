@@ -42,12 +42,17 @@ export class GlanceImages {
   /**
    * Settles what a stopped server left: an upload or import it was running when it stopped
    * cannot finish, so its image is queued again (what such a load stored was leased by the
-   * dead process and is collected by the engine's recovery). Call once, at server start.
+   * dead process and is collected by the engine's recovery), and a snapshot still queued
+   * has failed. Call once, at server start.
    */
   recover(): string[] {
-    const stuck = this.records.all().filter((image) => image.status === 'saving' || image.status === 'importing');
+    const stuck = this.records.inFlight();
     for (const image of stuck) {
-      this.records.update({ ...image, status: 'queued', statusReason: 'interrupted by a server restart', updatedAt: new Date() }, image.status);
+      // A snapshot whose commit died with the server failed; an upload or import can be tried again.
+      const next: GlanceImage = image.status === 'queued'
+        ? { ...image, status: 'killed', statusReason: 'the snapshot was interrupted by a server restart', updatedAt: new Date() }
+        : { ...image, status: 'queued', statusReason: 'interrupted by a server restart', updatedAt: new Date() };
+      this.records.update(next, image.status);
       removeOpaqueData(this.engine, image.id);
     }
     removePartialFiles(this.engine);
@@ -225,8 +230,11 @@ export class GlanceImages {
     const engineImages = this.engine.images.list();
     const present = new Set(engineImages.map((i) => i.id));
     const known = this.records.engineImageIds();
+    // An upload, import or snapshot in flight may have made its (maybe private) engine image
+    // already; images as new as the oldest of them wait until it has claimed its own.
+    const pendingSince = this.pendingSince();
     for (const engineImage of engineImages) {
-      if (known.has(engineImage.id)) continue;
+      if (known.has(engineImage.id) || engineImage.createdAt.getTime() >= pendingSince) continue;
       const created = engineImage.createdAt;
       this.records.insert({
         id: uuidFor(engineImage.id), name: engineImage.refs[0] ?? shortId(engineImage.id), owner: this.options.adminProjectId?.() ?? null,
@@ -236,9 +244,20 @@ export class GlanceImages {
       }, { ignoreConflict: true });
     }
     for (const id of known) {
-      if (present.has(id)) continue;
+      // Checked again one by one: an image loaded since the list above is not gone.
+      if (present.has(id) || this.engineImage(id)) continue;
       for (const record of this.records.byEngineImage(id)) this.records.delete(record.id);
     }
+  }
+
+  /** When the oldest upload, import or snapshot still in flight started (Infinity when none is). */
+  private pendingSince(): number {
+    let since = Infinity;
+    for (const image of this.records.inFlight()) {
+      const started = image.status === 'queued' ? image.createdAt.getTime() : image.updatedAt.getTime();
+      since = Math.min(since, started);
+    }
+    return since;
   }
 
   /** Removes a just-committed engine image that no record (other than a store listing) and no container uses. */

@@ -116,6 +116,12 @@ export class GlanceRecords {
     return rows.map(toImage);
   }
 
+  /** Uploads and imports under way, and snapshots not yet completed. */
+  inFlight(): GlanceImage[] {
+    const rows = this.db.prepare("SELECT * FROM glance_images WHERE status IN ('saving', 'importing') OR (status = 'queued' AND origin = 'snapshot')").all() as ImageRow[];
+    return rows.map(toImage);
+  }
+
   /** Records backed by an engine image. */
   byEngineImage(engineImageId: string): GlanceImage[] {
     return (this.db.prepare('SELECT * FROM glance_images WHERE engine_image_id = ?').all(engineImageId) as ImageRow[]).map(toImage);
