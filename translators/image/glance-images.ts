@@ -254,6 +254,8 @@ export class GlanceImages {
   private pendingSince(): number {
     let since = Infinity;
     for (const image of this.records.inFlight()) {
+      // Only these container formats can turn into an engine image.
+      if (image.status === 'saving' && !['docker', 'bare', 'ova'].includes(image.containerFormat ?? '')) continue;
       const started = image.status === 'queued' ? image.createdAt.getTime() : image.updatedAt.getTime();
       since = Math.min(since, started);
     }
