@@ -18,6 +18,8 @@ import { ociMounts } from './container-mounts.js';
 import { usernsRange } from './idmapped-rootfs.js';
 import { mountRootfs, unmountRootfs } from './rootfs-mount.js';
 import type { ContainerRecord, ContainerStore } from './container-store.js';
+import { joinNetworks, withNetwork } from '../network/container-join.js';
+import type { ContainerNetworking } from '../network/network.js';
 import type { VolumeStore } from './volume-store.js';
 
 /** Shared state of the lifecycle and the service. */
@@ -25,6 +27,8 @@ export interface LifecycleOptions {
   engine: Engine;
   runtimes: Record<string, Runtime>;
   exitCommand?: (id: string) => string[];
+  /** Attaches containers that ask for networks at start, detaches them when they stop. */
+  network?: ContainerNetworking;
   root: string;
   store: ContainerStore;
   volumes: VolumeStore;
@@ -94,13 +98,14 @@ export abstract class ContainerLifecycle {
       const spec = record.spec;
       const uses = (engine.db.prepare('SELECT volume, destination FROM container_volumes WHERE container_id = ?').all(record.id) as { volume: string; destination: string }[])
         .map((u) => ({ ...u, readOnly: spec.mounts.find((m) => m.destination === u.destination)?.readOnly ?? false }));
+      const join = await joinNetworks(this.options.network, { id: record.id, name: record.name, hostname: spec.hostname ?? record.id.slice(0, 12) }, spec.networks, engine.images.config(record.imageId).config?.ExposedPorts, p.dir);
       const oci = buildSpec({
         image: engine.images.config(record.imageId).config ?? {},
         rootfs: p.rootfs,
         hostname: spec.hostname ?? record.id.slice(0, 12),
         cgroupsPath: p.cgroupsPath,
         ...optional(spec),
-        ...ociMounts(this.volumes, p.rootfs, spec.mounts.filter((m) => m.type === 'bind'), uses, spec.tmpfs),
+        ...withNetwork(ociMounts(this.volumes, p.rootfs, spec.mounts.filter((m) => m.type === 'bind'), uses, spec.tmpfs), join),
         labels: { 'org.intermodal.container.name': record.name },
       });
       fs.writeFileSync(path.join(p.dir, 'config.json'), JSON.stringify(oci));
@@ -128,6 +133,7 @@ export abstract class ContainerLifecycle {
       session?.close();
       await runtime.delete(record.id, { force: true }).catch(() => undefined);
       this.unmountRootfs(record.id);
+      await this.options.network?.detach(record.id).catch(() => undefined);
       this.store.update(record.id, { error: (err as Error).message, ...(fromRestart && { status: 'exited' as const }) });
       throw err;
     }
@@ -234,6 +240,7 @@ export abstract class ContainerLifecycle {
     if (claimed.changes === 1) {
       await this.runtimeOf(record).delete(record.id, { force: true }).catch(() => undefined);
       this.unmountRootfs(record.id);
+      await this.options.network?.detach(record.id).catch(() => undefined);
       return this.afterExit(this.store.get(record.id));
     }
     return this.store.get(record.id);

@@ -13,6 +13,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { checkContainerName, generateName, newContainerId } from './container-names.js';
 import { resolveVolumes } from './container-mounts.js';
 import type { ContainerSpec } from './container-spec.js';
+import type { ContainerNetworking } from '../network/network.js';
 import { type ContainerRecord, ContainerStore } from './container-store.js';
 import { ContainerLifecycle } from './container-lifecycle.js';
 import { VolumeStore } from './volume-store.js';
@@ -28,6 +29,8 @@ function isEmptyDir(p: string): boolean {
   }
 }
 
+const refuseNetworks = { check: () => { throw new FailedPreconditionError('networking is not configured on this host'); } };
+
 /** What the service needs from its host program. */
 export interface ContainerServiceOptions {
   engine: Engine;
@@ -35,6 +38,8 @@ export interface ContainerServiceOptions {
   runtimes: Record<string, Runtime>;
   /** The command conmon runs when a container exits, given its id (records the exit, applies the restart policy). */
   exitCommand?: (id: string) => string[];
+  /** Networking for containers that ask for networks (engine/network); without it they may not. */
+  network?: ContainerNetworking;
 }
 
 /** Creates, runs and removes containers. */
@@ -62,6 +67,7 @@ export class ContainerService extends ContainerLifecycle {
     processArgs(config, spec.entrypoint, spec.cmd);
     if (!this.options.runtimes[spec.runtime]) throw new FailedPreconditionError(`runtime '${spec.runtime}' is not available on this host`);
     if (name !== undefined) checkContainerName(name);
+    if (spec.networks) (this.options.network ?? refuseNetworks).check(spec.networks);
     const mounts = [...spec.mounts, ...this.volumesFrom(spec.volumesFrom)];
     const id = newContainerId();
     const record = this.store.insert({
@@ -104,6 +110,7 @@ export class ContainerService extends ContainerLifecycle {
     this.store.update(record.id, { status: 'removing' });
     if (needsDelete) await this.runtimeOf(record).delete(record.id, { force: true });
     this.unmountRootfs(record.id);
+    await this.options.network?.detach(record.id);
     await engine.snapshots.remove(record.id);
     const anonymous = (engine.db.prepare('SELECT v.name FROM container_volumes cv JOIN volumes v ON v.name = cv.volume WHERE cv.container_id = ? AND v.anonymous = 1').all(record.id) as { name: string }[]).map((r) => r.name);
     this.store.delete(record.id);

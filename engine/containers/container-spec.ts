@@ -3,6 +3,7 @@
  * an API request into one JSON-able record. It is stored with the container, so a restart
  * (by policy, or after the host process restarts) rebuilds the same container.
  */
+import type { EndpointRequest } from '../network/network.js';
 
 /** A bind mount or a volume mount. */
 export interface MountSpec {
@@ -65,6 +66,8 @@ export interface ContainerSpec {
   tty?: boolean;
   /** Keep the container's stdin open for attached clients to write to (`-i`). */
   openStdin?: boolean;
+  /** Interfaces on bridge networks (`--network`, `-p`, `-P`); none: a namespace with only loopback. */
+  networks?: EndpointRequest[];
   /** Runtime binary name: runc (default) or crun. */
   runtime: 'runc' | 'crun';
 }
