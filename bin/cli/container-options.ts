@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { ContainerSpec, MountSpec, TmpfsSpec } from '../../engine/containers/container-spec.js';
 import { parseCpus, parseMemory, parsePositiveInteger, parseRestartPolicy } from '../../engine/containers/units.js';
 import { InvalidArgumentError } from '../../engine/errors.js';
+import { networkOptionSpec, networkRequests } from '../../engine/network/container-join.js';
 import { UsageError } from './command.js';
 
 /** Options `run` and `create` share. */
@@ -42,6 +43,7 @@ export const containerOptionSpec = {
   interactive: { type: 'boolean', short: 'i' },
   tty: { type: 'boolean', short: 't' },
   format: { type: 'string' },
+  ...networkOptionSpec,
 } as const;
 
 /** A parsed `run`/`create` command line. */
@@ -62,6 +64,7 @@ export function parseContainerCommandLine(argv: string[]): ContainerCommandLine 
   const image = argv[at]!;
   const command = argv.slice(at + 1);
 
+  const networks = networkRequests(values);
   if (values.rm && values.restart && values.restart !== 'no') throw new InvalidArgumentError('--rm and --restart cannot be combined');
   const spec: ContainerSpec = {
     image,
@@ -92,6 +95,7 @@ export function parseContainerCommandLine(argv: string[]): ContainerCommandLine 
     ...(values.tty && { tty: true }),
     ...(values.interactive && { openStdin: true }),
     runtime: parseRuntime(values.runtime),
+    ...(networks && { networks }),
   };
   return {
     spec,

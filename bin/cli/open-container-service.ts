@@ -4,6 +4,7 @@ import { ContainerService } from '../../engine/containers/container-service.js';
 import { crunUsable } from '../../engine/host/host-check.js';
 import type { Engine } from '../../engine/engine.js';
 import { RuncRuntime } from '../../engine/runtime/runc/runc-runtime.js';
+import { NetworkService } from '../../engine/network/network-service.js';
 import type { Runtime } from '../../engine/runtime/runtime.js';
 import { projectRoot } from '../../engine/project-root.js';
 
@@ -17,6 +18,7 @@ export function openContainerService(engine: Engine): ContainerService {
   return new ContainerService({
     engine,
     runtimes,
+    network: new NetworkService(engine.db, engine.config.dataDir),
     exitCommand: (id) => [process.execPath, cli, '--data-dir', engine.config.dataDir, 'container-exited', id],
   });
 }
