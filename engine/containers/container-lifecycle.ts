@@ -300,13 +300,35 @@ export abstract class ContainerLifecycle {
     return this.refresh(this.store.get(record.id));
   }
 
-  /** Polls for conmon's exit file; conmon writes it once it has reaped the container. */
+  /**
+   * Waits for conmon's exit file, which it writes once it has reaped the container:
+   * woken by inotify on the exits dir as soon as it appears, with a slow poll as a backstop.
+   */
   private async waitForExitFile(id: string, timeoutMs: number): Promise<boolean> {
     const file = this.paths(id).exitFile;
-    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(10)) {
-      if (fs.existsSync(file)) return true;
+    if (fs.existsSync(file)) return true;
+    let wake: () => void = () => undefined;
+    let watcher: fs.FSWatcher | undefined;
+    try {
+      watcher = fs.watch(path.dirname(file), (_event, name) => (name === id ? wake() : undefined));
+    } catch {
+      // No inotify: the poll below still finds it.
     }
-    return fs.existsSync(file);
+    try {
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+        if (fs.existsSync(file)) return true;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 50);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      return fs.existsSync(file);
+    } finally {
+      watcher?.close();
+    }
   }
 
   /** Removes a container (`--rm` calls it once the container has exited). */

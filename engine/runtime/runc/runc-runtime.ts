@@ -16,7 +16,7 @@ import { ociResources } from '../spec/resources.js';
 import { attachToConmon } from './attach-session.js';
 import { removeAbandonedCgroup } from './cgroup-cleanup.js';
 import { CreateTimedOut, launchConmon } from './conmon.js';
-import { deleteStoppedFast, killAllFast } from './fast-paths.js';
+import { deleteStoppedFast, killAllFast, startFast } from './fast-paths.js';
 import { readExitFile } from './exit-file.js';
 import { runRunc, type RuncBinary } from './runc-cli.js';
 import { execProcessSpec, runcExec } from './runc-exec.js';
@@ -91,6 +91,7 @@ export class RuncRuntime implements Runtime {
 
   async start(id: string): Promise<void> {
     checkId(id);
+    if (this.name === 'runc' && (await startFast(this.runc.root, id))) return;
     await runRunc(this.runc, ['start', id], { id });
   }
 

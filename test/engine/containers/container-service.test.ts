@@ -18,6 +18,7 @@ import { mountAll } from '../../../engine/mount/index.js';
 import { makeBusyboxRootfs } from '../../helpers/image-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { mountsUnder, openTestEngine, type TestEngine } from '../../helpers/test-engine.js';
+import { waitForProcessesUsing } from './service-fixture.js';
 
 const spec = (cmd: string[] | undefined, extra: Partial<ContainerSpec> = {}): ContainerSpec => ({
   image: 'test/busybox:1', ...(cmd && { cmd }), env: [], labels: {}, mounts: [], tmpfs: [], volumesFrom: [], readOnly: false, privileged: false,
@@ -66,6 +67,8 @@ describe('engine/containers/container-service (real runc and conmon)', function 
     for (const r of svc.store.list()) await svc.remove(r.id, { force: true, volumes: true }).catch(() => undefined);
     // Each container's conmon runs its exit callback and then exits; wait for those we started.
     await until('conmon monitors to exit', async () => (monitors.every((pid) => !alive(pid)) ? true : undefined), 10_000);
+    // Also the monitors of containers a test removed itself, which it no longer lists.
+    await waitForProcessesUsing(t.dataDir);
     const cgroups = ids.filter((id) => readCgroupStats(`/intermodal/${id}`) !== undefined);
     assert.deepEqual(cgroups, [], 'no cgroup is left');
     const leftover = execFileSync('runc', ['--root', runcRoot(), 'list', '-q'], { encoding: 'utf8' }).trim();
@@ -201,6 +204,8 @@ describe('engine/containers/container-service: policies, runtimes and commit', f
     const monitors = svc.store.list().map((r) => r.conmonPid).filter((pid): pid is number => pid !== undefined);
     for (const r of svc.store.list()) await svc.remove(r.id, { force: true, volumes: true }).catch(() => undefined);
     await until('conmon monitors to exit', async () => (monitors.every((pid) => !alive(pid)) ? true : undefined), 10_000);
+    // Also the monitors of containers a test removed itself, which it no longer lists.
+    await waitForProcessesUsing(t.dataDir);
     const mounts = mountsUnder(t.dataDir);
     t.destroy();
     assert.deepEqual(mounts, []);

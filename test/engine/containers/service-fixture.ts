@@ -37,6 +37,25 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Processes whose command line names `dir`: the conmon monitors of containers kept there,
+ * and the exit callbacks they become, which open the data dir again.
+ */
+export function processesUsing(dir: string): number[] {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid).filter((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+/** Waits until no process (but this one) uses `dir`: nothing may write there once the test removes it. */
+export async function waitForProcessesUsing(dir: string, timeoutMs = 10_000): Promise<void> {
+  await until(`processes using ${dir} to exit`, () => (processesUsing(dir).length === 0 ? true : undefined), timeoutMs);
+}
+
 /** What a test gets: the service, its engine, and the image tarball for child processes. */
 export interface ServiceFixture {
   svc: ContainerService;
@@ -67,6 +86,8 @@ export function useContainerService(label: string): ServiceFixture {
     const monitors = [...records.map((r) => r.conmonPid).filter((pid): pid is number => pid !== undefined), ...fx.extraMonitors];
     for (const r of records) await svc.remove(r.id, { force: true, volumes: true }).catch(() => undefined);
     await until('conmon monitors to exit', () => (monitors.every((pid) => !alive(pid)) ? true : undefined), 10_000);
+    // Also the monitors of containers a test removed itself, which it no longer lists.
+    await waitForProcessesUsing(t.dataDir);
     const cgroups = records.filter((r) => readCgroupStats(svc.paths(r.id).cgroupsPath) !== undefined).map((r) => r.id);
     const leftover = execFileSync('runc', ['--root', path.join(t.dataDir, 'runtime', 'runc'), 'list', '-q'], { encoding: 'utf8' }).trim();
     const mounts = mountsUnder(t.dataDir);
