@@ -4,9 +4,16 @@
  * glanceclient reads a JSON fault by taking `message` from every top-level value (a flat
  * webob body makes it crash on `int.get`), and the SDK reads the nested form as well.
  *
- * LIMITATIONS against real Glance: image import only by `web-download` of `docker://`
- * registry references (no glance-direct staging, no http(s) downloads, no stores), no locations, no tasks, no `created_at`/`updated_at` range filters, no
- * virtual_size; quotas are Glance's per-image defaults (128 properties, 128 tags, 1 TiB).
+ * LIMITATIONS against real Glance:
+ * - import only by `web-download` of `docker://` registry references (no glance-direct
+ *   staging, no http(s) downloads, no stores, no copy-image);
+ * - an engine-backed image downloads as the archive the engine saves, so its `checksum`,
+ *   `os_hash_value` and `size` describe that archive, not the bytes uploaded;
+ * - no locations, tasks, metadefs, cache or Range downloads; no `created_at`/`updated_at`
+ *   range filters; `virtual_size` is always null;
+ * - quotas are Glance's per-image defaults (128 properties, 128 tags, 1 TiB per image),
+ *   no per-project storage quota;
+ * - lists filter and sort in memory over the caller's visible records.
  */
 import type { FastifyInstance } from 'fastify';
 import type winston from 'winston';
