@@ -98,7 +98,7 @@ export abstract class ContainerLifecycle {
       const spec = record.spec;
       const uses = (engine.db.prepare('SELECT volume, destination FROM container_volumes WHERE container_id = ?').all(record.id) as { volume: string; destination: string }[])
         .map((u) => ({ ...u, readOnly: spec.mounts.find((m) => m.destination === u.destination)?.readOnly ?? false }));
-      const join = await joinNetworks(this.options.network, { id: record.id, name: record.name, hostname: spec.hostname ?? record.id.slice(0, 12) }, spec.networks, engine.images.config(record.imageId).config?.ExposedPorts, p.dir);
+      const join = await joinNetworks(this.options.network, { id: record.id, name: record.name, hostname: spec.hostname ?? record.id.slice(0, 12) }, spec.networks, engine.images.config(record.imageId).config?.ExposedPorts, p.dir, spec.userns);
       const oci = buildSpec({
         image: engine.images.config(record.imageId).config ?? {},
         rootfs: p.rootfs,
@@ -117,6 +117,7 @@ export abstract class ContainerLifecycle {
         ...(spec.openStdin && { stdin: true }),
         ...(this.options.exitCommand && { exitCommand: this.options.exitCommand(record.id) }),
       });
+      await join?.complete?.(created.pid);
       if (attach) {
         session = runtime.attach(record.id, p.dir);
         attach(session);

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { BindMount } from '../runtime/spec/build-spec.js';
-import { writeContainerNetworkFiles } from './container-files.js';
+import { containerNetworkFiles, writeContainerNetworkFiles } from './container-files.js';
 import type { ContainerNetworking, EndpointRequest, NetworkedContainer } from './network.js';
 import { parsePublish, publishAll } from './port-spec.js';
 
@@ -52,43 +52,65 @@ export function networkRequests(values: NetworkOptionValues): EndpointRequest[] 
 
 /** What a started container's OCI spec gets from its networks. */
 export interface NetworkJoin {
-  /** The namespace to join instead of a new one. */
-  netns: string;
+  /** The namespace to join instead of a new one; none when the runtime makes it (`complete`). */
+  netns?: string;
   /** /etc/hosts, /etc/resolv.conf and /etc/hostname, generated in the container's dir. */
   mounts: BindMount[];
+  /**
+   * Set for a container in a user namespace: it must get a network namespace of its own
+   * user namespace (sysfs cannot be mounted over one owned by the host's), so the runtime
+   * makes it and this attaches it, given the created (not yet started) process's pid.
+   */
+  complete?: (pid: number) => Promise<void>;
 }
 
 /**
  * Attaches a container about to start: leftovers of an earlier run are detached first,
  * then its namespace is made and its interfaces plugged, and its /etc files written to
  * `dir/network/`. Undefined (nothing done) when it asks for no network or no networking is
- * configured. On failure nothing is left attached.
+ * configured. On failure nothing is left attached. With `userns` the attach waits for
+ * `complete`; the files are written first and filled in place then (bind mounts keep the inode).
  */
 export async function joinNetworks(
-  networking: ContainerNetworking | undefined, container: NetworkedContainer, requests: EndpointRequest[] | undefined, exposedPorts: Record<string, unknown> | undefined, dir: string,
+  networking: ContainerNetworking | undefined, container: NetworkedContainer, requests: EndpointRequest[] | undefined, exposedPorts: Record<string, unknown> | undefined, dir: string, userns = false,
 ): Promise<NetworkJoin | undefined> {
   if (!networking || !requests) return undefined;
   await networking.detach(container.id);
-  try {
-    const netns = await networking.prepareNamespace(container.id);
-    const resolved = requests.map(({ publishAll: all, ...r }) => (all ? { ...r, ports: [...(r.ports ?? []), ...publishAll(exposedPorts)] } : r));
-    const { files } = await networking.attach(container, netns, resolved);
-    const paths = writeContainerNetworkFiles(path.join(dir, 'network'), files);
-    return {
-      netns,
-      mounts: [
-        { type: 'bind', source: paths.hosts, destination: '/etc/hosts', readOnly: false },
-        { type: 'bind', source: paths.resolvConf, destination: '/etc/resolv.conf', readOnly: false },
-        { type: 'bind', source: paths.hostname, destination: '/etc/hostname', readOnly: false },
-      ],
-    };
-  } catch (err) {
-    await networking.detach(container.id).catch(() => undefined);
-    throw err;
+  const resolved = requests.map(({ publishAll: all, ...r }) => (all ? { ...r, ports: [...(r.ports ?? []), ...publishAll(exposedPorts)] } : r));
+  const filesDir = path.join(dir, 'network');
+  const attach = async (netns: string) => {
+    try {
+      const { files } = await networking.attach(container, netns, resolved);
+      return writeContainerNetworkFiles(filesDir, files);
+    } catch (err) {
+      await networking.detach(container.id).catch(() => undefined);
+      throw err;
+    }
+  };
+  let paths: ReturnType<typeof writeContainerNetworkFiles>;
+  let netns: string | undefined;
+  if (userns) {
+    networking.check(resolved);
+    paths = writeContainerNetworkFiles(filesDir, containerNetworkFiles(container, []));
+  } else {
+    netns = await networking.prepareNamespace(container.id).catch(async (err: unknown) => {
+      await networking.detach(container.id).catch(() => undefined);
+      throw err;
+    });
+    paths = await attach(netns);
   }
+  return {
+    ...(netns !== undefined && { netns }),
+    mounts: [
+      { type: 'bind', source: paths.hosts, destination: '/etc/hosts', readOnly: false },
+      { type: 'bind', source: paths.resolvConf, destination: '/etc/resolv.conf', readOnly: false },
+      { type: 'bind', source: paths.hostname, destination: '/etc/hostname', readOnly: false },
+    ],
+    ...(userns && { complete: async (pid: number) => void (await attach(`/proc/${pid}/ns/net`)) }),
+  };
 }
 
 /** The spec input's mounts with the network's added, and the namespace to join. */
 export function withNetwork<T extends { mounts: BindMount[] }>(input: T, join: NetworkJoin | undefined): T & { netns?: string } {
-  return join ? { ...input, mounts: [...input.mounts, ...join.mounts], netns: join.netns } : input;
+  return join ? { ...input, mounts: [...input.mounts, ...join.mounts], ...(join.netns !== undefined && { netns: join.netns }) } : input;
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -108,6 +109,18 @@ describe('containers on networks (intermodal run --network, -p, network connect)
     const [again] = JSON.parse((await runCli(dataDir, ['network', 'inspect', 'intermodal0'])).stdout) as { Containers: Record<string, { Ports: string[] }> }[];
     const port2 = Number(/:(\d+)->/.exec(Object.values(again!.Containers)[0]!.Ports[0]!)![1]);
     assert.equal(await httpGet(port2), 'hello-P\n', 'a restarted container is attached again');
+  });
+
+  it('a --userns container is attached in a network namespace of its own user namespace', async () => {
+    fs.chmodSync(dataDir, 0o711); // the container's root, an unprivileged host uid, must reach its rootfs
+    assert.equal((await runCli(dataDir, ['network', 'create', 'n1'])).code, 0);
+    const started = await runCli(dataDir, ['run', '-d', '--userns', 'private', '--network', 'n1', '--name', 'u', 'bb:1', ...serve('hello-userns')]);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match((await runCli(dataDir, ['exec', 'u', 'cat', '/proc/self/uid_map'])).stdout, /^\s*0\s+[1-9]\d*\s+\d+/);
+    assert.equal((await runCli(dataDir, ['exec', 'u', 'ls', '/sys/class/net'])).stdout, 'eth0\nlo\n', 'its own interfaces, not the host\'s');
+    const fetched = await runCli(dataDir, ['run', '--rm', '--network', 'n1', 'bb:1', 'busybox', 'wget', '-q', '-O', '-', 'http://u:8080/']);
+    assert.deepEqual([fetched.code, fetched.stdout], [0, 'hello-userns\n'], fetched.stderr);
+    assert.match((await runCli(dataDir, ['exec', 'u', 'cat', '/etc/hosts'])).stdout, /^10\.\S+\t.*\bu$/m, 'hosts filled in after the attach');
   });
 
   it('refuses bad network options at run and creates nothing', async () => {
