@@ -13,6 +13,9 @@ import { computeService } from './compute/compute-service.js';
 import type { ComputeManager } from './compute/compute-manager.js';
 import { computeImagesFrom } from './compute/glance-compute-images.js';
 import { imageService } from './image/image-service.js';
+import { ComputeFacade } from './compute/compute-facade.js';
+import { orchestrationService } from './orchestration/orchestration-service.js';
+import type { StackRunner } from './orchestration/stack-runner.js';
 import { registryApi } from './registry/registry-api.js';
 import { keystoneRegistryAuthenticator } from './identity/registry-authenticator.js';
 
@@ -45,13 +48,16 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
     adminProjectId: () => cloud.identity.store.findProjectByName('admin', 'default')?.id,
   }));
   let manager: ComputeManager | undefined;
+  let facade: ComputeFacade | undefined;
+  let stacks: StackRunner | undefined;
   const server = await createCloudServer({
     dataDir, log: options.log,
     services: [
       imageService(glanceOf),
       // Docker Registry v2 on the same listener and store: `docker login` with a cloud user.
       (cloud) => ({ prefix: '/v2', plugin: async (app) => registryApi(app, { engine: options.engine, auth: keystoneRegistryAuthenticator(cloud.identity.store) }) }),
-      computeService({ driver, images: (cloud) => computeImagesFrom(glanceOf(cloud)), ...(options.powerSyncIntervalMs !== undefined && { powerSyncIntervalMs: options.powerSyncIntervalMs }) }, (m) => { manager = m; }),
+      computeService({ driver, images: (cloud) => computeImagesFrom(glanceOf(cloud)), ...(options.powerSyncIntervalMs !== undefined && { powerSyncIntervalMs: options.powerSyncIntervalMs }) }, (deps) => { manager = deps.manager; facade = new ComputeFacade(deps); }),
+      orchestrationService(() => facade!, (runner) => { stacks = runner; }),
     ],
     ...(options.tokenLifetimeMs !== undefined && { tokenLifetimeMs: options.tokenLifetimeMs }),
   });
@@ -59,6 +65,7 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
     server,
     bootstrap: (publicUrl) => bootstrapIdentity(server.cloud.identity, dataDir, publicUrl, { ...(options.adminPassword !== undefined && { adminPassword: options.adminPassword }) }),
     async close() {
+      await stacks?.close();
       await manager?.close();
       await server.close();
     },

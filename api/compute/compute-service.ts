@@ -20,19 +20,19 @@ export interface ComputeServiceOptions {
   powerSyncIntervalMs?: number;
 }
 
-/** The service factory; `onManager` hands the manager back so the host can close it. */
-export function computeService(options: ComputeServiceOptions, onManager?: (manager: ComputeManager) => void) {
+/** The service factory; `onReady` hands the parts back (the host closes the manager; Heat uses Nova in-process). */
+export function computeService(options: ComputeServiceOptions, onReady?: (deps: ComputeDeps) => void) {
   return (cloud: CloudContext): MountedService => {
     migrateService(cloud.db, 'compute', computeMigrations);
     const servers = new ServerStore(cloud.db);
     const images = options.images(cloud);
     const manager = new ComputeManager(servers, options.driver, images, cloud.log);
     if ((options.powerSyncIntervalMs ?? 2000) > 0) manager.startPowerSync(options.powerSyncIntervalMs ?? 2000);
-    onManager?.(manager);
     const deps: ComputeDeps = {
       tokens: cloud.identity.tokens, servers, flavors: new FlavorStore(cloud.db), keypairs: new KeypairStore(cloud.db),
       quotas: new QuotaStore(cloud.db), images, manager, host: os.hostname(),
     };
+    onReady?.(deps);
     return {
       prefix: '/compute',
       catalog: { type: 'compute', name: 'nova', path: '/compute/v2.1' },

@@ -10,7 +10,7 @@ import { authenticate, contextOf, type RequestContext } from '../http/request-co
 import { baseUrlOf } from '../http/service-faults.js';
 import type { ComputeDeps } from './compute-deps.js';
 import { serverDetail } from './compute-views.js';
-import { requireWriter, visibleServer } from './server-routes.js';
+import { requireWriter, visibleServer } from './server-access.js';
 import type { ServerRecord, VmState } from './server-store.js';
 
 type Json = Record<string, any>;

@@ -1,13 +1,13 @@
 /** /servers: create, list, show, update, delete (Nova 2.1). */
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NotFoundError } from '../../engine/errors.js';
 import { badRequest, forbidden } from '../http/api-error.js';
-import { authenticate, canWrite, isAdmin, projectOf, type RequestContext } from '../http/request-context.js';
+import { authenticate, isAdmin, projectOf, type RequestContext } from '../http/request-context.js';
 import { baseUrlOf } from '../http/service-faults.js';
 import type { ComputeDeps } from './compute-deps.js';
 import { novaTime, serverBasic, serverDetail, serverLinks, statusOf } from './compute-views.js';
 import { serverCreateSchema } from './server-create-schema.js';
+import { createServers } from './server-requests.js';
+import { requireWriter, visibleServer } from './server-access.js';
 import type { ServerRecord, VmState } from './server-store.js';
 
 type Json = Record<string, any>;
@@ -17,17 +17,6 @@ const statusFilter: Record<string, VmState[]> = {
   ACTIVE: ['active'], BUILD: ['building'], SHUTOFF: ['stopped'], PAUSED: ['paused'], ERROR: ['error'], VERIFY_RESIZE: ['resized'],
   REBOOT: ['active'], HARD_REBOOT: ['active'], RESIZE: ['active'], REBUILD: ['active'], DELETED: ['deleted'],
 };
-
-/** The server if the caller may see it; another project's server is a 404, as if it did not exist. */
-export function visibleServer(deps: ComputeDeps, ctx: RequestContext, id: string): ServerRecord {
-  const server = deps.servers.get(id);
-  if (server.projectId !== ctx.projectId && !isAdmin(ctx)) throw new NotFoundError(`Instance ${id} could not be found.`);
-  return server;
-}
-
-export function requireWriter(ctx: RequestContext): void {
-  if (!canWrite(ctx)) throw forbidden('Policy does not allow this action to be performed.');
-}
 
 function listServers(deps: ComputeDeps, request: FastifyRequest, ctx: RequestContext) {
   const q = request.query as Query;
@@ -73,48 +62,8 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeDeps): v
 
   app.post('/servers', { schema: { body: serverCreateSchema } }, async (request, reply) => {
     const ctx = authenticate(request, deps.tokens);
-    requireWriter(ctx);
-    const projectId = projectOf(ctx);
     const body = (request.body as Json).server as Json;
-    const flavor = (() => { try { return deps.flavors.get(String(body.flavorRef).split('/').pop()!); } catch { throw badRequest(`Flavor ${body.flavorRef} could not be found.`); } })();
-    if (body.imageRef === undefined || body.imageRef === '') throw badRequest('Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.');
-    const imageId = String(body.imageRef).split('/').pop()!;
-    let image;
-    try { image = deps.images.find(ctx, imageId); } catch { throw badRequest(`Image ${imageId} could not be found.`); }
-    if (image.status !== 'active') throw badRequest(`Image ${imageId} is not active.`);
-    if (flavor.ram < image.minRam) throw badRequest("Flavor's memory is too small for requested image.");
-    if (flavor.disk > 0 && flavor.disk < image.minDisk) throw badRequest("Flavor's disk is too small for requested image.");
-    const bootRef = (() => { try { return deps.images.bootReference(ctx, imageId); } catch (e) { throw badRequest(`Image ${imageId} cannot be booted: ${(e as Error).message}`); } })();
-    let keyData: string | undefined;
-    if (body.key_name !== undefined) {
-      try { keyData = deps.keypairs.get(ctx.userId, body.key_name).publicKey; } catch { throw badRequest('Invalid key_name provided.'); }
-    }
-    const zone = body.availability_zone ?? 'nova';
-    if (zone !== 'nova') throw badRequest(`The requested availability zone is not available`);
-    if (Array.isArray(body.networks) && body.networks.length > 0) throw badRequest('Networks are not available yet on this cloud: omit "networks" or use "auto".');
-    if (body.user_data !== undefined && Buffer.from(body.user_data, 'base64').toString('base64').replace(/=+$/, '') !== body.user_data.replace(/\s/g, '').replace(/=+$/, '')) {
-      throw badRequest('User data needs to be valid base 64.');
-    }
-    const minCount = Number(body.min_count ?? 1);
-    const maxCount = Number(body.max_count ?? minCount);
-    if (maxCount < minCount) throw badRequest('min_count must be <= max_count');
-    const adminPass: string = body.adminPass ?? randomBytes(9).toString('base64url');
-    const records: ServerRecord[] = [];
-    deps.quotas.reserve(projectId, () => deps.servers.usage(projectId), { instances: maxCount, cores: maxCount * flavor.vcpus, ram: maxCount * flavor.ram }, () => {
-      for (let i = 1; i <= maxCount; i++) {
-        const id = randomUUID();
-        deps.servers.insert({
-          id, name: maxCount > 1 ? `${body.name}-${i}` : body.name, projectId, userId: ctx.userId, imageId: image.id, flavorId: flavor.id,
-          ...(body.key_name !== undefined && { keyName: body.key_name, keyData: keyData! }), vmState: 'building', taskState: 'spawning',
-          metadata: body.metadata ?? {}, ...(body.user_data !== undefined && { userData: body.user_data }), configDrive: body.config_drive === true || body.config_drive === 'true',
-          availabilityZone: zone, accessIPv4: body.accessIPv4 ?? '', accessIPv6: body.accessIPv6 ?? '',
-          securityGroups: (body.security_groups as Array<{ name: string }> | undefined)?.map((g) => g.name) ?? ['default'],
-          vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk,
-        });
-        records.push(deps.servers.get(id));
-      }
-    });
-    for (const record of records) deps.manager.spawn(record, bootRef);
+    const { records, adminPass } = createServers(deps, ctx, body);
     const first = records[0]!;
     const base = baseUrlOf(request);
     reply.code(202).header('location', `${base}/compute/v2.1/servers/${first.id}`);

@@ -7,7 +7,7 @@ import { NotFoundError } from '../../engine/errors.js';
 import type { ComputeDeps } from './compute-deps.js';
 import type { ComputeImage } from './compute-images.js';
 import { novaTime } from './compute-views.js';
-import { requireWriter, visibleServer } from './server-routes.js';
+import { requireWriter, visibleServer } from './server-access.js';
 
 type Json = Record<string, any>;
 

@@ -1,0 +1,85 @@
+/**
+ * OS::Nova::Server: a Nova server made through the compute API in-process, so it is an
+ * ordinary server of the stack's project. CREATE_COMPLETE only once it is ACTIVE; a server
+ * whose command dies at once fails the resource with its fault. `name` and `metadata`
+ * change in place; anything else replaces the server.
+ */
+import type { ResourceType } from '../../../translators/heat/index.js';
+import type { HeatClients } from '../heat-clients.js';
+
+const nets = (addresses: Record<string, Array<{ address: string }>>) =>
+  Object.fromEntries(Object.entries(addresses).map(([net, list]) => [net, list.map((a) => a.address)]));
+
+export const novaServerType: ResourceType<HeatClients> = {
+  name: 'OS::Nova::Server',
+  description: 'A Nova server: here, a container on the compute driver.',
+  properties: {
+    name: { type: 'string', description: 'Server name; the physical resource name when absent.', updateAllowed: true },
+    image: { type: 'string', description: 'Image name or id.', required: true },
+    flavor: { type: 'string', description: 'Flavor name or id.', required: true },
+    key_name: { type: 'string', description: 'Keypair to install for root.' },
+    user_data: { type: 'string', description: 'User data; a script starting with #! runs at boot.', default: '' },
+    user_data_format: { type: 'string', default: 'HEAT_CFNTOOLS', constraints: [{ kind: 'allowed_values', values: ['HEAT_CFNTOOLS', 'RAW', 'SOFTWARE_CONFIG'] }] },
+    metadata: { type: 'map', description: 'Server metadata.', default: {}, updateAllowed: true },
+    networks: { type: 'list', description: 'Networks (the default network is used until networking lands).', default: [] },
+    security_groups: { type: 'list', default: [] },
+    availability_zone: { type: 'string' },
+    config_drive: { type: 'boolean' },
+    admin_pass: { type: 'string' },
+  },
+  attributes: {
+    name: { description: 'Name of the server.', type: 'string' },
+    first_address: { description: 'The first address of the server, or an empty string.', type: 'string' },
+    networks: { description: 'Addresses by network name.', type: 'map' },
+    addresses: { description: 'Addresses by network name, as Nova lists them.', type: 'map' },
+    instance_name: { description: 'The instance name on the compute host.', type: 'string' },
+    accessIPv4: { description: 'The access IPv4 address.', type: 'string' },
+    accessIPv6: { description: 'The access IPv6 address.', type: 'string' },
+    console_urls: { description: 'Console URLs (none: there is no remote console).', type: 'map' },
+    show: { description: 'The server as Nova shows it.', type: 'map' },
+  },
+  handler: {
+    async create(ctx, p) {
+      const { compute, caller } = ctx.clients;
+      const userData = String(p.user_data ?? '');
+      const server = await compute.createServer(caller, {
+        name: (p.name as string | undefined) ?? ctx.physicalName,
+        imageRef: compute.imageId(caller, String(p.image)),
+        flavorRef: compute.flavorId(String(p.flavor)),
+        metadata: p.metadata ?? {},
+        ...(p.key_name !== undefined && { key_name: p.key_name }),
+        ...(userData !== '' && { user_data: Buffer.from(userData).toString('base64') }),
+        ...(p.availability_zone !== undefined && { availability_zone: p.availability_zone }),
+        ...(Array.isArray(p.security_groups) && p.security_groups.length > 0 && { security_groups: (p.security_groups as string[]).map((name) => ({ name })) }),
+        ...(p.admin_pass !== undefined && { adminPass: p.admin_pass }),
+      });
+      return { physicalId: server.id, data: {} };
+    },
+    async update(ctx, state, p, changed) {
+      ctx.clients.compute.updateServer(state.physicalId, {
+        ...(changed.includes('name') && { name: (p.name as string | undefined) ?? ctx.physicalName }),
+        ...(changed.includes('metadata') && { metadata: (p.metadata ?? {}) as Record<string, string> }),
+      });
+      return state;
+    },
+    async delete(ctx, state) {
+      await ctx.clients.compute.deleteServer(state.physicalId);
+    },
+    async attribute(ctx, state, name) {
+      const server = ctx.clients.compute.server(state.physicalId);
+      if (!server) return null;
+      switch (name) {
+        case 'name': return server.name;
+        case 'first_address': return Object.values(server.addresses)[0]?.[0]?.address ?? '';
+        case 'networks': return nets(server.addresses);
+        case 'addresses': return server.addresses;
+        case 'instance_name': return `instance-${server.id}`;
+        case 'accessIPv4': return server.accessIPv4;
+        case 'accessIPv6': return server.accessIPv6;
+        case 'console_urls': return {};
+        case 'show': return { id: server.id, name: server.name, status: server.vmState, metadata: server.metadata, addresses: server.addresses, image: { id: server.imageId }, flavor: { id: server.flavorId } };
+        default: return null;
+      }
+    },
+  },
+};
