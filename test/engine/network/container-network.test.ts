@@ -88,6 +88,12 @@ describe('containers on networks (intermodal run --network, -p, network connect)
     assert.equal(connected.code, 0, connected.stderr);
     const viaN2 = await runCli(dataDir, ['run', '--rm', '--network', 'n2', 'bb:1', 'sh', '-c', 'busybox timeout 5 busybox wget -q -O - http://a:8080/; exit $?']);
     assert.deepEqual([viaN2.code, viaN2.stdout], [0, 'hello-from-a\n'], viaN2.stderr);
+    assert.equal((await runCli(dataDir, ['exec', 'a', 'ls', '/sys/class/net'])).stdout, 'eth0\neth1\nlo\n');
+    const disconnected = await runCli(dataDir, ['network', 'disconnect', 'n2', 'a']);
+    assert.equal(disconnected.code, 0, disconnected.stderr);
+    assert.equal((await runCli(dataDir, ['exec', 'a', 'ls', '/sys/class/net'])).stdout, 'eth0\nlo\n');
+    const gone = await runCli(dataDir, ['run', '--rm', '--network', 'n2', 'bb:1', 'busybox', 'nslookup', 'a']);
+    assert.match(gone.stdout + gone.stderr, /NXDOMAIN/, 'n2 no longer knows a');
     const refused = await runCli(dataDir, ['network', 'rm', 'n1']);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /in use by a/);
