@@ -91,11 +91,10 @@ export async function plugEndpoint(endpoint: StoredEndpoint, network: NetworkRec
   await ipBatch(inside, endpoint.netns);
 }
 
-/** Makes a named network namespace (`/run/netns/NAME`) with loopback up; kept if it exists. */
+/** Makes a named network namespace (`/run/netns/NAME`); kept if it exists. Loopback comes up with the first interface. */
 export async function ensureNamespace(name: string): Promise<string> {
   const path = `/run/netns/${name}`;
   if (!fs.existsSync(path)) await ipBatch([`netns add ${name}`]);
-  await ipBatch(['link set lo up'], path);
   return path;
 }
 

@@ -104,8 +104,8 @@ export interface NetworkedContainer {
 /** The hook the container lifecycle calls; see the module comment for when. */
 export interface ContainerNetworking {
   /**
-   * A network namespace for the container: `/run/netns/<name>`, made once with loopback
-   * up and reused until `detach`. The OCI spec joins it instead of making a new one.
+   * A network namespace for the container: `/run/netns/<name>`, made once and reused
+   * until `detach` (loopback comes up with the first interface). The OCI spec joins it instead of making a new one.
    */
   prepareNamespace(containerId: string): Promise<string>;
   /**
