@@ -154,12 +154,16 @@ export class NetworkService implements ContainerNetworking {
   /**
    * Settles what a crash or a host restart left: endpoints whose namespace is gone are
    * forgotten; this data dir's veths, bridges and namespaces that nothing recorded refers
-   * to are deleted; networks in use get their bridge (with its ports) and DNS server back; the nftables
+   * to are deleted (namespaces and unplugged endpoints only once older than `graceMs`,
+   * default a minute); networks in use get their bridge (with its ports) and DNS server back; the nftables
    * table is generated again from what remains.
    */
-  async reconcile(): Promise<ReconcileReport> {
+  async reconcile(options: { graceMs?: number } = {}): Promise<ReconcileReport> {
     const report: ReconcileReport = { endpoints: [], links: [], namespaces: [] };
-    const gone = this.store.allEndpoints().filter((e) => !fs.existsSync(e.netns) || !linkExists(e.hostVeth));
+    // Another process may be between making a namespace or recording an endpoint and
+    // plugging it: what is younger than the grace period is spared unless clearly dead.
+    const settled = Date.now() - (options.graceMs ?? 60_000);
+    const gone = this.store.allEndpoints().filter((e) => !fs.existsSync(e.netns) || (!linkExists(e.hostVeth) && e.createdAt < settled));
     for (const e of gone) {
       await deleteLink(e.hostVeth);
       report.endpoints.push(e.id);
@@ -178,7 +182,7 @@ export class NetworkService implements ContainerNetworking {
     }
     for (const name of listNamespaces()) {
       const m = this.names.namespacePattern.exec(name);
-      if (m && !endpoints.some((e) => e.containerId.startsWith(m[1]!))) {
+      if (m && !endpoints.some((e) => e.containerId.startsWith(m[1]!)) && namespaceAge(name) < settled) {
         await deleteNamespace(name);
         report.namespaces.push(name);
       }
@@ -210,5 +214,14 @@ export class NetworkService implements ContainerNetworking {
 }
 
 function publicEndpoints(endpoints: StoredEndpoint[]): Endpoint[] {
-  return endpoints.map(({ netns: _netns, ...e }) => e);
+  return endpoints.map(({ netns: _netns, createdAt: _createdAt, ...e }) => e);
+}
+
+/** When a named namespace was made (its nsfs inode's times, set when `ip netns add` pins it), in ms since the epoch; 0 if unknown. */
+function namespaceAge(name: string): number {
+  try {
+    return fs.statSync(`/run/netns/${name}`).mtimeMs;
+  } catch {
+    return 0;
+  }
 }

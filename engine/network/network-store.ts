@@ -55,12 +55,14 @@ interface NetworkRow {
   id: string; name: string; subnet: string; gateway: string; bridge: string; external: number; internal: number; mtu: number; labels: string; dns_pid: number | null; created_at: number;
 }
 interface EndpointRow {
-  id: string; network_id: string; container_id: string; container_name: string; aliases: string; address: number; mac: string; ifname: string; host_veth: string; netns: string;
+  id: string; network_id: string; container_id: string; container_name: string; aliases: string; address: number; mac: string; ifname: string; host_veth: string; netns: string; created_at: number;
 }
 
 /** An endpoint as stored, with where its namespace is. */
 export interface StoredEndpoint extends Endpoint {
   netns: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
 }
 
 /** What `allocate` is asked for, one per interface. */
@@ -249,7 +251,7 @@ export class NetworkStore {
     return {
       id: row.id, networkId: network.id, networkName: network.name, containerId: row.container_id, containerName: row.container_name,
       aliases: JSON.parse(row.aliases) as string[], address: formatAddress(row.address), prefix: subnet.prefix, gateway: network.gateway,
-      mac: row.mac, ifname: row.ifname, hostVeth: row.host_veth, netns: row.netns, ports,
+      mac: row.mac, ifname: row.ifname, hostVeth: row.host_veth, netns: row.netns, createdAt: row.created_at, ports,
     };
   }
 }

@@ -9,7 +9,7 @@ const network = (name: string, subnet: string, extra: Partial<NetworkRecord> = {
 });
 const endpoint = (n: NetworkRecord, address: string, ports: StoredEndpoint['ports']): StoredEndpoint => ({
   id: 'e'.repeat(64), networkId: n.id, networkName: n.name, containerId: 'c'.repeat(64), containerName: 'c', aliases: [], address, prefix: 24, gateway: n.gateway,
-  mac: '02:42:0a:58:00:02', ifname: 'eth0', hostVeth: 'imtestv', netns: '/run/netns/x', ports,
+  mac: '02:42:0a:58:00:02', ifname: 'eth0', hostVeth: 'imtestv', netns: '/run/netns/x', createdAt: 0, ports,
 });
 
 describe('engine/network/nft-ruleset', () => {
