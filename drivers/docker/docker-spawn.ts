@@ -1,0 +1,138 @@
+/**
+ * Creating an instance on a Docker daemon, as the local driver does on our engine
+ * (drivers/local/instance-spawn.ts): the request is checked completely and the image made
+ * available before anything is created; the injected files and the boot script are put
+ * into the created container with the archive API (a tar we build) before it starts; the
+ * boot script wraps the image's command exactly as on the local driver. Whatever fails
+ * between create and a started process removes the container again. A process that starts
+ * and dies at once, or whose program does not exist, is not a spawn failure: the instance
+ * stays, down, and its info says why.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Engine } from '../../engine/engine.js';
+import { InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
+import type { ImageRecord } from '../../engine/images/image-store.js';
+import { TarWriter } from '../../engine/layers/tar-writer.js';
+import { processArgs } from '../../engine/runtime/spec/process-args.js';
+import type { SpawnRequest } from '../compute-driver.js';
+import { bootScriptPath, bootShell } from '../local/boot-script.js';
+import { InstanceLabels, checkInstanceId, containerName, hostnameFor, resourceLabels } from '../local/instance-labels.js';
+import { type InstanceLimits, limitsFor } from '../local/instance-limits.js';
+import { checkInstancePath } from '../local/rootfs-write.js';
+import { type DockerApi, readAll } from './docker-api.js';
+import type { DockerContainer } from './docker-container-info.js';
+import { ensureImageOnDaemon } from './docker-images.js';
+
+/** The driver label's value on this driver's containers. */
+export const dockerDriverName = 'docker';
+
+/** A checked spawn request: the image resolved in our store and the limits computed. */
+export interface CheckedSpawn {
+  request: SpawnRequest;
+  image: ImageRecord;
+  limits: InstanceLimits;
+}
+
+/** Checks a spawn request completely without touching the daemon; NotFoundError for an unknown image. */
+export function checkSpawn(engine: Engine, request: SpawnRequest): CheckedSpawn {
+  if (request === null || typeof request !== 'object') throw new InvalidArgumentError('a spawn request is required');
+  checkInstanceId(request.instanceId);
+  if (typeof request.name !== 'string') throw new InvalidArgumentError('the instance name must be a string');
+  if (typeof request.image !== 'string' || request.image === '') throw new InvalidArgumentError('an image is required');
+  const limits = limitsFor(request.resources);
+  for (const file of request.files ?? []) {
+    checkInstancePath(file.path);
+    if (!Buffer.isBuffer(file.contents)) throw new InvalidArgumentError(`contents of injected file '${file.path}' must be bytes`);
+    if (file.mode !== undefined && (!Number.isInteger(file.mode) || file.mode < 0 || file.mode > 0o7777)) throw new InvalidArgumentError(`invalid mode ${file.mode} for injected file '${file.path}'`);
+  }
+  if (request.bootScript !== undefined && !Buffer.isBuffer(request.bootScript)) throw new InvalidArgumentError('the boot script must be bytes');
+  for (const [key, value] of Object.entries(request.labels ?? {})) {
+    if (typeof value !== 'string') throw new InvalidArgumentError(`label '${key}' must have a string value`);
+  }
+  return { request, image: engine.images.resolve(request.image), limits };
+}
+
+/** The daemon's limits for ours: hard memory without swap, a CPU quota, a weight per vcpu. */
+export function hostLimits(limits: InstanceLimits): { Memory: number; MemorySwap: number; NanoCpus: number; CpuShares: number } {
+  return { Memory: limits.memoryBytes, MemorySwap: limits.memoryBytes, NanoCpus: Math.round(limits.cpus * 1e9), CpuShares: limits.cpuShares };
+}
+
+/**
+ * Creates, fills and starts the instance; resolves with its container once it has started
+ * and either survived `earlyExitWindowMs` or died within it.
+ */
+export async function spawnOnDaemon(api: DockerApi, engine: Engine, checked: CheckedSpawn, earlyExitWindowMs: number): Promise<DockerContainer> {
+  const { request, image, limits } = checked;
+  await ensureImageOnDaemon(api, engine, image);
+  const imageConfig = engine.images.config(image.id).config ?? {};
+  const labels: Record<string, string> = { ...request.labels, ...resourceLabels(request.resources), [InstanceLabels.instanceId]: request.instanceId, [InstanceLabels.driver]: dockerDriverName };
+  const body: Record<string, unknown> = {
+    Image: image.id,
+    Hostname: hostnameFor(request.name, request.instanceId),
+    // The driver's own labels last, so a request cannot pass one instance off as another.
+    Labels: labels,
+    HostConfig: { ...hostLimits(limits), NetworkMode: 'none', RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } },
+  };
+  if (request.bootScript !== undefined) {
+    // `sh -c SCRIPT -- ARGS...`: the image's command is exec'd afterwards and stays pid 1.
+    body['Entrypoint'] = [bootShell, '-c', `${bootScriptPath}; exec "$@"`, '--'];
+    body['Cmd'] = processArgs(imageConfig, undefined, undefined);
+  }
+  const name = containerName(request.instanceId);
+  let created = await api.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body });
+  try {
+    if (request.bootScript !== undefined && !(await hasPath(api, created.Id, bootShell))) {
+      // Without a shell the wrapper cannot run: boot the image's own command and say so.
+      await api.json('DELETE', `/containers/${created.Id}`, { query: { force: true } });
+      const { Entrypoint: _e, Cmd: _c, ...plain } = body;
+      created = await api.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body: { ...plain, Labels: { ...labels, [InstanceLabels.bootScript]: `not run: the image has no ${bootShell}` } } });
+      await putFiles(api, created.Id, request, false);
+    } else {
+      await putFiles(api, created.Id, request, request.bootScript !== undefined);
+    }
+  } catch (err) {
+    await api.json('DELETE', `/containers/${created.Id}`, { query: { force: true, v: true } }).catch(() => undefined);
+    throw err;
+  }
+  try {
+    await api.json('POST', `/containers/${created.Id}/start`);
+  } catch (err) {
+    // The runtime refused the program (missing, not executable): the instance exists and
+    // failed to boot, and its state says why. Anything else is the host's failure.
+    const state = await api.json<DockerContainer>('GET', `/containers/${created.Id}/json`).catch(() => undefined);
+    if (state?.State.Error) return state;
+    await api.json('DELETE', `/containers/${created.Id}`, { query: { force: true, v: true } }).catch(() => undefined);
+    throw err;
+  }
+  return watchEarlyExit(api, created.Id, earlyExitWindowMs);
+}
+
+/** Whether `file` exists in the container (a symlink counts; Docker resolves it in the container's root). */
+async function hasPath(api: DockerApi, id: string, file: string): Promise<boolean> {
+  const res = await api.raw('HEAD', `/containers/${id}/archive`, { query: { path: file } });
+  await readAll(res);
+  if (res.statusCode === 404) return false;
+  if (res.statusCode! >= 400) throw new NotFoundError(`cannot look at ${file} in container ${id}: ${res.statusCode}`);
+  return true;
+}
+
+/** Writes the injected files (and the boot script) into the created container with one tar. */
+async function putFiles(api: DockerApi, id: string, request: SpawnRequest, withBootScript: boolean): Promise<void> {
+  const entries = (request.files ?? []).map((f) => ({ path: f.path, contents: f.contents, mode: f.mode ?? 0o644 }));
+  if (withBootScript) entries.push({ path: bootScriptPath, contents: request.bootScript!, mode: 0o755 });
+  if (entries.length === 0) return;
+  const tar = new TarWriter();
+  const bytes = readAll(tar.stream);
+  const mtime = Math.floor(Date.now() / 1000);
+  // Only files: Docker creates missing parents (0755) and leaves existing directories as they are.
+  for (const e of entries) await tar.add({ name: checkInstancePath(e.path).join('/'), type: 'file', size: e.contents.length, mode: e.mode, mtime }, e.contents);
+  await tar.finish();
+  await api.json('PUT', `/containers/${id}/archive`, { query: { path: '/' }, body: await bytes, contentType: 'application/x-tar' });
+}
+
+/** Polls the container for the window: an instance that dies at once is reported down, not up. */
+async function watchEarlyExit(api: DockerApi, id: string, windowMs: number): Promise<DockerContainer> {
+  let c = await api.json<DockerContainer>('GET', `/containers/${id}/json`);
+  for (const deadline = Date.now() + windowMs; c.State.Status === 'running' && Date.now() < deadline; c = await api.json<DockerContainer>('GET', `/containers/${id}/json`)) await sleep(20);
+  return c;
+}
