@@ -56,11 +56,14 @@ export class NetworkService implements ContainerNetworking {
   /** Removes a network with its bridge, DNS server and rules; refused while containers use it. */
   async remove(ref: string): Promise<void> {
     const network = this.store.get(ref);
-    const users = this.store.endpointsOf(network.id);
-    if (users.length > 0) throw new FailedPreconditionError(`network '${network.name}' is in use by ${users.map((e) => e.containerName).join(', ')}`);
-    await stopDns(network, this.store);
-    await deleteLink(network.bridge);
+    const dnsPid = this.store.dnsPid(network.id);
+    // The row goes first, in a transaction that refuses while endpoints exist: an attach
+    // racing with us either got its endpoint in (we refuse) or finds no network. A
+    // bridge left by a failure below is an orphan reconcile removes; the DNS server
+    // exits by itself once its network is gone.
     this.store.delete(network.id);
+    await stopDns(network, dnsPid);
+    await deleteLink(network.bridge);
     applyRuleset(this.db, this.store, this.names.table);
   }
 

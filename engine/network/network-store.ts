@@ -132,8 +132,8 @@ export class NetworkStore {
   delete(id: string): void {
     transaction(this.db, () => {
       const n = this.get(id);
-      const users = this.endpointsOf(id).map((e) => e.containerName);
-      if (users.length > 0) throw new FailedPreconditionError(`network '${n.name}' has active endpoints: ${users.join(', ')}`);
+      const users = this.endpointsOf(n.id).map((e) => e.containerName);
+      if (users.length > 0) throw new FailedPreconditionError(`network '${n.name}' is in use by ${users.join(', ')}`);
       this.db.prepare('DELETE FROM networks WHERE id = ?').run(id);
     });
   }

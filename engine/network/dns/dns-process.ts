@@ -56,14 +56,11 @@ export async function ensureDns(dataDir: string, network: NetworkRecord, store: 
   store.setDnsPid(network.id, child.pid);
 }
 
-/** Stops the network's DNS server if it runs, and waits until it is gone (its port is free). */
-export async function stopDns(network: NetworkRecord, store: NetworkStore): Promise<void> {
-  const pid = store.dnsPid(network.id);
-  if (pid !== undefined && isDnsProcess(pid, network.id)) {
-    process.kill(pid, 'SIGKILL');
-    for (let i = 0; i < 200 && fs.existsSync(`/proc/${pid}`) && !isZombie(pid); i++) await new Promise((r) => setTimeout(r, 10));
-  }
-  store.setDnsPid(network.id, undefined);
+/** Stops the network's DNS server `pid` (as recorded) if it runs, and waits until it is gone (its port is free). */
+export async function stopDns(network: NetworkRecord, pid: number | undefined): Promise<void> {
+  if (pid === undefined || !isDnsProcess(pid, network.id)) return;
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 200 && fs.existsSync(`/proc/${pid}`) && !isZombie(pid); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 function isZombie(pid: number): boolean {
