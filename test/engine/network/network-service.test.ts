@@ -197,6 +197,16 @@ describe('engine/network/network-service (real bridges, veths, nftables)', funct
     assert.equal((await runIn(spaces[0]!, ['busybox', 'ping', '-c', '1', '-W', '2', last])).code, 0);
   });
 
+  it('takes a given MAC (OpenStack style) and the network\'s MTU', async () => {
+    await network('small', { mtu: 1400 });
+    const a = ns();
+    const { endpoints } = await svc.attach(container('neutron'), a.path, [{ network: 'small', mac: 'FA:16:3E:12:34:56' }]);
+    assert.equal(endpoints[0]!.mac, 'fa:16:3e:12:34:56');
+    const [link] = JSON.parse((await runIn(a, ['ip', '-j', 'link', 'show', 'eth0'])).stdout) as { address: string; mtu: number }[];
+    assert.deepEqual([link!.address, link!.mtu], ['fa:16:3e:12:34:56', 1400]);
+    await assert.rejects(svc.attach(container('badmac'), ns().path, [{ network: 'small', mac: 'fa:16:3e:zz:00:01' }]), /invalid MAC/);
+  });
+
   it('refuses bad requests and leaves nothing behind', async () => {
     await network('n1', { subnet: '10.97.3.0/24' });
     await assert.rejects(svc.create('n1'), /already exists/);
