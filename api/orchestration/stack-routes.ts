@@ -6,12 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../engine/errors.js';
-import { resourceTypeView, templateValidateView } from '../../translators/heat/index.js';
+import { resourceTypeView, templateValidateView, type StackDefinition } from '../../translators/heat/index.js';
 import { badRequest, forbidden } from '../http/api-error.js';
 import { authenticate, canWrite, projectOf, type RequestContext } from '../http/request-context.js';
 import { baseUrlOf } from '../http/service-faults.js';
 import { compileStored, type StackRunner } from './stack-runner.js';
 import type { StackRecord, StackStore } from './stack-store.js';
+import { registerStackUpdateRoutes } from './stack-update-routes.js';
 import { eventView, resourceView, stackDetail, stackSummary, stackUrl } from './stack-views.js';
 import type { TokenValidator } from '../http/request-context.js';
 
@@ -41,6 +42,13 @@ export function registerStackRoutes(app: FastifyInstance, deps: StackRouteDeps):
     return stack;
   };
   const base = (r: FastifyRequest) => baseUrlOf(r);
+  const checkTypes = (def: StackDefinition): void => {
+    for (const name of def.resources.keys()) {
+      const mapping = def.resources.get(name)!.mapping;
+      if (mapping.kind === 'type' && !runner.registry.has(mapping.type)) throw badRequest(`The Resource Type (${mapping.type}) could not be found.`);
+    }
+  };
+  registerStackUpdateRoutes(app, runner, { caller, writer, stackOf, checkTypes });
 
   app.get('/v1/:tenant/stacks', async (request) => {
     const ctx = caller(request);
@@ -60,10 +68,7 @@ export function registerStackRoutes(app: FastifyInstance, deps: StackRouteDeps):
     };
     // Compiling first: a template that does not validate creates nothing.
     const def = await compileStored(draft, runner.registry);
-    for (const name of def.resources.keys()) {
-      const mapping = def.resources.get(name)!.mapping;
-      if (mapping.kind === 'type' && !runner.registry.has(mapping.type)) throw badRequest(`The Resource Type (${mapping.type}) could not be found.`);
-    }
+    checkTypes(def);
     const stack = store.insert({
       ...draft, status: 'CREATE_IN_PROGRESS', statusReason: 'Stack CREATE started', description: def.description,
       disableRollback: body.disable_rollback !== false, ...(typeof body.timeout_mins === 'number' && { timeoutMins: body.timeout_mins }),

@@ -7,9 +7,10 @@
 import type winston from 'winston';
 import {
   compileStack, physicalResourceName, requestEnvironment, parseTemplate, selectPath,
-  type ResourceContext, type ResourceState, type ResourceType, type ResourceTypeRegistry, type StackDefinition,
+  type Resolver, type ResourceContext, type ResourceState, type ResourceType, type ResourceTypeRegistry, type StackDefinition, type UpdatePlan,
 } from '../../translators/heat/index.js';
 import type { HeatClients } from './heat-clients.js';
+import { runUpdate, storedDefinitionOf, type StoredDefinition } from './stack-update.js';
 import type { StackRecord, StackStore } from './stack-store.js';
 
 type Registry = ResourceTypeRegistry<HeatClients>;
@@ -28,20 +29,22 @@ export async function compileStored(stack: Pick<StackRecord, 'id' | 'name' | 'pr
 export class StackRunner {
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly store: StackStore, readonly registry: Registry, private readonly clients: (stack: StackRecord) => HeatClients, private readonly log: winston.Logger) {}
+  constructor(readonly store: StackStore, readonly registry: Registry, private readonly clients: (stack: StackRecord) => HeatClients, private readonly log: winston.Logger) {}
 
-  private stackEvent(stack: StackRecord, status: string, reason: string): void {
+  /** Sets the stack's status and records it as a stack-level event (what `--wait` watches). */
+  stackEvent(stack: StackRecord, status: string, reason: string): void {
     this.store.setStatus(stack.id, status, reason);
     this.store.addEvent({ stackId: stack.id, resourceName: stack.name, physicalId: stack.id, resourceType: 'OS::Heat::Stack', status, reason });
   }
 
-  private resourceEvent(stack: StackRecord, name: string, type: string, status: string, reason: string, state?: ResourceState | null): void {
+  /** Records a resource's new status (and state, when given; null forgets it) with its event. */
+  resourceEvent(stack: StackRecord, name: string, type: string, status: string, reason: string, state?: ResourceState | null): void {
     this.store.upsertResource(stack.id, name, type, status, reason, state === undefined ? undefined : state === null ? null : { physicalId: state.physicalId, data: { ...state.data } });
     const physicalId = state?.physicalId ?? this.store.resources(stack.id).find((r) => r.name === name)?.physicalId ?? '';
     this.store.addEvent({ stackId: stack.id, resourceName: name, physicalId, resourceType: type, status, reason });
   }
 
-  private typeOf(def: StackDefinition, name: string): ResourceType<HeatClients> {
+  typeOf(def: StackDefinition, name: string): ResourceType<HeatClients> {
     const mapping = def.resources.get(name)!.mapping;
     if (mapping.kind !== 'type') throw new Error(`resource ${name}: template resources (nested stacks) are not supported yet`);
     const type = this.registry.get(mapping.type);
@@ -50,7 +53,7 @@ export class StackRunner {
   }
 
   /** What resource handlers see, and what get_resource/get_attr read, for one stack. */
-  private contexts(stack: StackRecord, def: StackDefinition) {
+  contexts(stack: StackRecord, def: StackDefinition) {
     const states = new Map<string, ResourceState>();
     for (const r of this.store.resources(stack.id)) if (r.state) states.set(r.name, r.state);
     const ctx = (name: string): ResourceContext<HeatClients> => ({
@@ -76,7 +79,8 @@ export class StackRunner {
     return { states, ctx, resolver };
   }
 
-  private track(work: Promise<void>): void {
+  /** Runs a stack operation in the background; close() waits for it. */
+  track(work: Promise<void>): void {
     const done: Promise<void> = work.catch((err: unknown) => { this.log.error('stack operation failed', { error: String((err as Error)?.stack ?? err) }); })
       .finally(() => this.running.delete(done));
     this.running.add(done);
@@ -87,6 +91,25 @@ export class StackRunner {
     this.track(this.createAll(stack, def));
   }
 
+  /** Creates one resource from its definition; records its events and state, throws its failure message. */
+  async createResource(stack: StackRecord, def: StackDefinition, name: string, states: Map<string, ResourceState>, ctx: (name: string) => ResourceContext<HeatClients>, resolver: Resolver, action = 'CREATE'): Promise<ResourceState> {
+    const mapping = def.resources.get(name)!.mapping;
+    const typeName = mapping.kind === 'type' ? mapping.type : 'template';
+    this.resourceEvent(stack, name, typeName, `${action}_IN_PROGRESS`, action === 'CREATE' ? 'state changed' : 'replacing');
+    try {
+      const type = this.typeOf(def, name);
+      const properties = await def.properties(name, resolver);
+      const state = await type.handler.create(ctx(name), properties);
+      states.set(name, state);
+      this.resourceEvent(stack, name, typeName, `${action}_COMPLETE`, 'state changed', state);
+      return state;
+    } catch (err) {
+      const message = `${(err as Error).message}`;
+      this.resourceEvent(stack, name, typeName, `${action}_FAILED`, message);
+      throw new Error(message);
+    }
+  }
+
   private async createAll(stack: StackRecord, def: StackDefinition): Promise<void> {
     const { states, ctx, resolver } = this.contexts(stack, def);
     const done = new Set<string>(def.disabledResources);
@@ -95,19 +118,11 @@ export class StackRunner {
     let failure: string | undefined;
     const deadline = stack.timeoutMins !== undefined ? Date.now() + stack.timeoutMins * 60_000 : undefined;
     const createOne = async (name: string): Promise<void> => {
-      const typeName = def.resources.get(name)!.mapping.kind === 'type' ? (def.resources.get(name)!.mapping as { type: string }).type : 'template';
-      this.resourceEvent(stack, name, typeName, 'CREATE_IN_PROGRESS', 'state changed');
       try {
-        const type = this.typeOf(def, name);
-        const properties = await def.properties(name, resolver);
-        const state = await type.handler.create(ctx(name), properties);
-        states.set(name, state);
-        this.resourceEvent(stack, name, typeName, 'CREATE_COMPLETE', 'state changed', state);
+        await this.createResource(stack, def, name, states, ctx, resolver);
         done.add(name);
       } catch (err) {
-        const message = `${(err as Error).message}`;
-        this.resourceEvent(stack, name, typeName, 'CREATE_FAILED', message);
-        failure ??= `Resource CREATE failed: ${message}`;
+        failure ??= `Resource CREATE failed: ${(err as Error).message}`;
       }
     };
     for (;;) {
@@ -133,9 +148,12 @@ export class StackRunner {
     this.stackEvent(stack, left ? 'ROLLBACK_FAILED' : 'ROLLBACK_COMPLETE', left ?? 'Stack ROLLBACK completed successfully');
   }
 
-  /** Deletes every created resource in reverse dependency order; returns a failure reason, if any. */
-  private async deleteResources(stack: StackRecord, def: StackDefinition | undefined, states: Map<string, ResourceState>, ctx: (name: string) => ResourceContext<HeatClients>): Promise<string | undefined> {
-    const records = this.store.resources(stack.id);
+  /**
+   * Deletes every created resource (or those in `only`) in reverse dependency order;
+   * returns a failure reason, if any.
+   */
+  async deleteResources(stack: StackRecord, def: StackDefinition | undefined, states: Map<string, ResourceState>, ctx: (name: string) => ResourceContext<HeatClients>, only?: ReadonlySet<string>): Promise<string | undefined> {
+    const records = this.store.resources(stack.id).filter((r) => only === undefined || only.has(r.name));
     const names = records.map((r) => r.name);
     const deleted = new Set<string>();
     let failure: string | undefined;
@@ -161,6 +179,18 @@ export class StackRunner {
       }));
     }
     return failure;
+  }
+
+  /**
+   * Starts an update to `next` (already compiled into `newDef` and planned): the stack
+   * holds the new definition from now on, and gets the previous one back on rollback.
+   */
+  update(stack: StackRecord, oldDef: StackDefinition, newDef: StackDefinition, plan: UpdatePlan, next: StoredDefinition): void {
+    const previous = storedDefinitionOf(stack);
+    this.store.replaceDefinition(stack.id, next);
+    const updated = this.store.get(stack.id);
+    this.stackEvent(updated, 'UPDATE_IN_PROGRESS', 'Stack UPDATE started');
+    this.track(runUpdate(this, updated, oldDef, newDef, plan, previous));
   }
 
   delete(stack: StackRecord): void {

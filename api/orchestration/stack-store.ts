@@ -82,6 +82,13 @@ export class StackStore {
     this.db.prepare('UPDATE stacks SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?').run(status, reason, Date.now(), id);
   }
 
+  /** What an update changes: the stack's template, inputs and options; id, name and history stay. */
+  replaceDefinition(id: string, d: Pick<StackRecord, 'template' | 'environment' | 'files' | 'parameters' | 'disableRollback' | 'tags' | 'caller' | 'description'> & { timeoutMins?: number }): void {
+    this.db.prepare(`UPDATE stacks SET template = ?, environment = ?, files = ?, parameters = ?, disable_rollback = ?, timeout_mins = ?, tags = ?, caller = ?,
+        description = ?, updated_at = ? WHERE id = ?`).run(JSON.stringify(d.template), JSON.stringify(d.environment), JSON.stringify(d.files),
+      JSON.stringify(d.parameters), d.disableRollback ? 1 : 0, d.timeoutMins ?? null, JSON.stringify(d.tags), JSON.stringify(d.caller), d.description, Date.now(), id);
+  }
+
   markDeleted(id: string): void {
     this.db.prepare('UPDATE stacks SET deleted_at = ? WHERE id = ?').run(Date.now(), id);
   }
