@@ -30,6 +30,7 @@ const commandModules: [name: string, load: () => Promise<Record<string, unknown>
   ['rename', () => import('./commands/rename.js')],
   ['volume', () => import('./commands/volume.js')],
   ['network', () => import('./commands/network.js')],
+  ['build', () => import('./commands/build.js')],
   ['images', () => import('./commands/images.js')],
   ['image', () => import('./commands/image.js')],
   ['load', () => import('./commands/load.js')],

@@ -1,0 +1,81 @@
+/**
+ * The build cache: which image a step made from which parent. A key is the sha256 of the
+ * parent image id, the instruction after substitution, the build args in scope and, for
+ * COPY and ADD, the content hash of the copied files. A row also keeps the image's config
+ * bytes and top layer, so a cached image that was removed from the image store (a build
+ * removes its intermediate images; `image prune` removes untagged ones) is recorded again
+ * from its row as long as its layers are still stored; the layers of a built image's
+ * chain are kept by that image, so an unchanged rebuild always hits.
+ *
+ * The table is this module's own (created on first use) rather than a schema migration,
+ * so the build cache can be dropped without touching the engine's schema.
+ */
+import crypto from 'node:crypto';
+import type { Engine } from '../engine.js';
+import { NotFoundError } from '../errors.js';
+import type { ImageRecord } from '../images/image-store.js';
+import { leaseBlob, leasedOperation } from '../images/leased-operation.js';
+
+/** What a cache key is made of. */
+export interface CacheKeyParts {
+  parentImageId: string;
+  instruction: string;
+  buildArgs: string[];
+  contentHash?: string;
+}
+
+/** The key of a step. */
+export function cacheKey(parts: CacheKeyParts): string {
+  return crypto.createHash('sha256').update(JSON.stringify([parts.parentImageId, parts.instruction, parts.buildArgs, parts.contentHash ?? null])).digest('hex');
+}
+
+interface CacheRow {
+  key: string;
+  image_id: string;
+  config: Buffer;
+  top_layer: string | null;
+}
+
+/** Lookups and records of build steps. */
+export class BuildCache {
+  constructor(private readonly engine: Engine) {
+    engine.db.exec(`CREATE TABLE IF NOT EXISTS build_cache (
+      key        TEXT PRIMARY KEY,
+      image_id   TEXT NOT NULL,
+      config     BLOB NOT NULL,
+      top_layer  TEXT,
+      created_at INTEGER NOT NULL
+    )`);
+  }
+
+  /** The image a step with this key made, recorded again if needed; undefined on a miss. */
+  async lookup(key: string): Promise<ImageRecord | undefined> {
+    const row = this.engine.db.prepare('SELECT key, image_id, config, top_layer FROM build_cache WHERE key = ?').get(key) as CacheRow | undefined;
+    if (!row) return undefined;
+    try {
+      return this.engine.images.get(row.image_id);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    try {
+      if (row.top_layer !== null) this.engine.layers.require(row.top_layer);
+      return await leasedOperation(this.engine, async (lease) => {
+        const written = await this.engine.content.write(row.config, leaseBlob(lease));
+        return this.engine.images.add({ configDigest: written.digest, ...(row.top_layer !== null && { topLayer: row.top_layer }) }, []);
+      });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      // Its layers were collected: the row is useless now.
+      this.engine.db.prepare('DELETE FROM build_cache WHERE key = ?').run(key);
+      return undefined;
+    }
+  }
+
+  /** Records that the step with this key made `image`. */
+  record(key: string, image: ImageRecord): void {
+    const config = this.engine.content.readAll(image.id);
+    this.engine.db
+      .prepare('INSERT INTO build_cache (key, image_id, config, top_layer, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET image_id = excluded.image_id, config = excluded.config, top_layer = excluded.top_layer')
+      .run(key, image.id, config, image.topLayer ?? null, Date.now());
+  }
+}
