@@ -7,7 +7,7 @@ import type { ContainerService } from '../engine/containers/container-service.js
 import type { Engine } from '../engine/engine.js';
 import { type CloudContext, type CloudServer, createCloudServer } from './cloud-server.js';
 import { type BootstrapResult, bootstrapIdentity } from './identity/bootstrap.js';
-import { LocalComputeDriver } from '../drivers/local/index.js';
+import { computeDriverFromConfig } from '../drivers/compute-hosts-config.js';
 import { GlanceImages } from '../translators/image/glance-images.js';
 import { computeService } from './compute/compute-service.js';
 import type { ComputeManager } from './compute/compute-manager.js';
@@ -41,7 +41,7 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
   const dataDir = options.engine.config.dataDir;
   // The server is the one process that may settle containers a crash left half-started.
   await options.containers.reconcile();
-  const driver = new LocalComputeDriver(options.containers, options.engine, { earlyExitWindowMs: options.earlyExitWindowMs ?? 300 });
+  const driver = computeDriverFromConfig(options.engine, options.containers, dataDir, { earlyExitWindowMs: options.earlyExitWindowMs ?? 300 });
   let glance: GlanceImages | undefined;
   // One Glance translator for Nova and Glance alike; the admin project owns engine-loaded images.
   const glanceOf = (cloud: CloudContext): GlanceImages => (glance ??= new GlanceImages(cloud.db, options.engine, {

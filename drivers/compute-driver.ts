@@ -56,6 +56,20 @@ export interface SpawnRequest {
   bootScript?: Buffer;
   /** Extra labels recorded with the instance (project, user). */
   labels: Record<string, string>;
+  /** Interfaces to give the instance, eth0 first; none (or absent): loopback only. */
+  networks?: SpawnNetwork[];
+}
+
+/** One interface of an instance: a port on a network of the driver's host. */
+export interface SpawnNetwork {
+  /** The host network (for the local driver an engine network name or id). */
+  network: string;
+  /** The port's MAC (Neutron's fa:16:3e:...). */
+  mac?: string;
+  /** More names the network's DNS answers for the instance (its hostname). */
+  aliases?: string[];
+  /** The Neutron port this interface is, for the driver's records. */
+  portId?: string;
 }
 
 /** What a driver knows of one instance. */
@@ -122,4 +136,9 @@ export interface ComputeDriver {
   /** Replaces the instance's image, keeping its id (Nova rebuild). */
   rebuild(instanceId: string, request: SpawnRequest): Promise<InstanceInfo>;
   getAvailableResource(): Promise<AvailableResource>;
+  /**
+   * One entry per compute host, for os-hypervisors, when the driver spans several hosts;
+   * a driver without it is one host (its getAvailableResource).
+   */
+  listHosts?(): Promise<AvailableResource[]>;
 }

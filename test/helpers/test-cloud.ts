@@ -44,8 +44,15 @@ function waitForListening(child: ChildProcess): Promise<string> {
   });
 }
 
-export async function startTestCloud(label: string): Promise<TestCloud> {
+/** Options of startTestCloud. */
+export interface TestCloudOptions {
+  /** Runs on the fresh data dir before the server first starts (e.g. to write compute-hosts.yaml). */
+  beforeStart?: (dataDir: string) => void | Promise<void>;
+}
+
+export async function startTestCloud(label: string, options: TestCloudOptions = {}): Promise<TestCloud> {
   const dataDir = makeTempDir(label);
+  await options.beforeStart?.(dataDir);
   const adminPassword = 'admin-secret-' + Math.random().toString(36).slice(2);
   const start = () => spawn(process.execPath, [cliPath, '--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--admin-password', adminPassword, '--log-file', path.join(dataDir, 'api.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let child = start();

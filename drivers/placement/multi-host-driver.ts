@@ -1,0 +1,179 @@
+/**
+ * One ComputeDriver over several compute hosts, each a driver of its own (local, docker):
+ * a new instance goes to a host with room for its flavor (Nova's default allocation ratios:
+ * 16 vCPUs and 1.5 MiB of RAM allocatable per physical one), the one with the fewest
+ * instances among those; every later call goes to the host that holds the instance. Where
+ * an instance lives is asked of the hosts themselves (each lists only its own instances,
+ * by its labels) and remembered, so a restarted server finds its instances again without
+ * a table of its own. A host that stops answering makes its instances' info NOSTATE
+ * rather than failing every call, so the API can still list servers.
+ */
+import { FailedPreconditionError, IntermodalError, NotFoundError } from '../../engine/errors.js';
+import { type AvailableResource, type ComputeDriver, type InstanceInfo, type InstanceResources, PowerState, type SnapshotResult, type SpawnRequest } from '../compute-driver.js';
+
+/** A named compute host. */
+export interface ComputeHost {
+  name: string;
+  driver: ComputeDriver;
+}
+
+/** Nova's default cpu_allocation_ratio and ram_allocation_ratio. */
+export const allocationRatios = { vcpus: 16, memory: 1.5 } as const;
+
+/** How long a host may take to answer a placement or lookup question (ms). */
+const hostAnswerMs = 10_000;
+
+export class MultiHostDriver implements ComputeDriver {
+  readonly type: string;
+  private readonly where = new Map<string, ComputeHost>();
+
+  constructor(readonly hosts: ComputeHost[]) {
+    if (hosts.length === 0) throw new FailedPreconditionError('no compute host is configured');
+    const names = new Set(hosts.map((h) => h.name));
+    if (names.size !== hosts.length) throw new FailedPreconditionError('compute host names must be unique');
+    this.type = [...new Set(hosts.map((h) => h.driver.type))].join('+');
+  }
+
+  async spawn(request: SpawnRequest): Promise<InstanceInfo> {
+    const host = await this.place(request?.resources);
+    const info = await host.driver.spawn(request);
+    this.where.set(request.instanceId, host);
+    return info;
+  }
+
+  async destroy(instanceId: string): Promise<void> {
+    const host = await this.locate(instanceId);
+    if (!host) return;
+    await host.driver.destroy(instanceId);
+    this.where.delete(instanceId);
+  }
+
+  async listInstances(): Promise<string[]> {
+    const lists = await Promise.all(this.hosts.map(async (host) => {
+      const ids = await answer(host.driver.listInstances()).catch(() => [] as string[]);
+      for (const id of ids) this.where.set(id, host);
+      return ids;
+    }));
+    return lists.flat();
+  }
+
+  async getInfo(instanceId: string): Promise<InstanceInfo> {
+    const host = await this.require(instanceId);
+    try {
+      return await host.driver.getInfo(instanceId);
+    } catch (err) {
+      if (err instanceof IntermodalError) throw err;
+      // The host does not answer: the instance's state is unknown, not an API failure.
+      return { instanceId, powerState: PowerState.NOSTATE, cpuTimeNs: 0, memoryBytes: 0, maxMemoryBytes: 0, addresses: {} };
+    }
+  }
+
+  async powerOn(instanceId: string): Promise<void> {
+    await (await this.require(instanceId)).driver.powerOn(instanceId);
+  }
+
+  async powerOff(instanceId: string, timeoutSeconds?: number): Promise<void> {
+    await (await this.require(instanceId)).driver.powerOff(instanceId, timeoutSeconds);
+  }
+
+  async reboot(instanceId: string, type: 'SOFT' | 'HARD'): Promise<void> {
+    await (await this.require(instanceId)).driver.reboot(instanceId, type);
+  }
+
+  async pause(instanceId: string): Promise<void> {
+    await (await this.require(instanceId)).driver.pause(instanceId);
+  }
+
+  async unpause(instanceId: string): Promise<void> {
+    await (await this.require(instanceId)).driver.unpause(instanceId);
+  }
+
+  async snapshot(instanceId: string, options: { tag?: string; comment?: string }): Promise<SnapshotResult> {
+    return (await this.require(instanceId)).driver.snapshot(instanceId, options);
+  }
+
+  async getConsoleOutput(instanceId: string, lines?: number): Promise<string> {
+    return (await this.require(instanceId)).driver.getConsoleOutput(instanceId, lines);
+  }
+
+  async resize(instanceId: string, resources: InstanceResources): Promise<void> {
+    await (await this.require(instanceId)).driver.resize(instanceId, resources);
+  }
+
+  /** A rebuild stays on the instance's host, as Nova's does without a new placement. */
+  async rebuild(instanceId: string, request: SpawnRequest): Promise<InstanceInfo> {
+    return (await this.require(instanceId)).driver.rebuild(instanceId, request);
+  }
+
+  /** The sum over the hosts that answer. */
+  async getAvailableResource(): Promise<AvailableResource> {
+    const all = await this.listHosts();
+    const sum = (key: keyof AvailableResource): number => all.reduce((total, r) => total + (r[key] as number), 0);
+    return {
+      hypervisorHostname: all.map((r) => r.hypervisorHostname).join(','),
+      hypervisorType: this.type,
+      vcpus: sum('vcpus'), vcpusUsed: sum('vcpusUsed'), memoryMb: sum('memoryMb'), memoryMbUsed: sum('memoryMbUsed'),
+      localGb: sum('localGb'), localGbUsed: sum('localGbUsed'), runningInstances: sum('runningInstances'),
+    };
+  }
+
+  /** One entry per host that answers, named by its configured name. */
+  async listHosts(): Promise<AvailableResource[]> {
+    const results = await Promise.all(this.hosts.map(async (host) => {
+      const r = await answer(host.driver.getAvailableResource()).catch(() => undefined);
+      return r && { ...r, hypervisorHostname: host.name };
+    }));
+    return results.filter((r): r is AvailableResource => r !== undefined);
+  }
+
+  /** The host for a new instance: room for its flavor, then the fewest instances, then configuration order. */
+  private async place(resources: InstanceResources | undefined): Promise<ComputeHost> {
+    const wanted = { vcpus: resources?.vcpus ?? 0, memoryMb: resources?.memoryMb ?? 0 };
+    const candidates: Array<{ host: ComputeHost; instances: number }> = [];
+    const reasons: string[] = [];
+    for (const host of this.hosts) {
+      let r: AvailableResource;
+      try {
+        r = await answer(host.driver.getAvailableResource());
+      } catch (err) {
+        reasons.push(`${host.name}: not answering (${(err as Error).message})`);
+        continue;
+      }
+      const freeVcpus = r.vcpus * allocationRatios.vcpus - r.vcpusUsed;
+      const freeMemory = r.memoryMb * allocationRatios.memory - r.memoryMbUsed;
+      if (freeVcpus < wanted.vcpus || freeMemory < wanted.memoryMb) {
+        reasons.push(`${host.name}: ${freeVcpus} vCPUs and ${Math.floor(freeMemory)} MiB free`);
+        continue;
+      }
+      candidates.push({ host, instances: r.runningInstances });
+    }
+    if (candidates.length === 0) throw new FailedPreconditionError(`no compute host has room for ${wanted.vcpus} vCPUs and ${wanted.memoryMb} MiB: ${reasons.join('; ')}`);
+    // A stable sort keeps configuration order among equals.
+    candidates.sort((a, b) => a.instances - b.instances);
+    return candidates[0]!.host;
+  }
+
+  /** The host holding the instance; NotFoundError when none does. */
+  private async require(instanceId: string): Promise<ComputeHost> {
+    const host = await this.locate(instanceId);
+    if (!host) throw new NotFoundError(`instance '${instanceId}' not found`);
+    return host;
+  }
+
+  /** The host holding the instance, remembered or asked of every host; undefined when none has it. */
+  private async locate(instanceId: string): Promise<ComputeHost | undefined> {
+    const known = this.where.get(instanceId);
+    if (known) return known;
+    await this.listInstances();
+    return this.where.get(instanceId);
+  }
+}
+
+/** `promise`, or a rejection when the host takes longer than it should to answer. */
+function answer<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${hostAnswerMs} ms`)), hostAnswerMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
