@@ -2,7 +2,7 @@
  * `npm run bench`: runs every benchmark, prints the table and appends it to
  * bench/RESULTS.md with the date, the machine and the peers' figures from the same run.
  * Options: --data-dir DIR (cache root, default /var/lib/intermodal), --runs N, and
- * --only NAME[,NAME] to run some benchmarks alone (load, snapshot, run, redis, registry, cloud).
+ * --only NAME[,NAME] to run some benchmarks alone (load, snapshot, run, redis, registry, cloud, drivers).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,7 @@ import { benchContainerRun } from './container-run.bench.js';
 import { benchRedisPong } from './redis-pong.bench.js';
 import { benchRegistry } from './registry-pull.bench.js';
 import { benchCloudApi } from './cloud-api.bench.js';
+import { benchDriverBoot } from './driver-boot.bench.js';
 
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string', default: defaultDataDir }, runs: { type: 'string', default: '5' }, only: { type: 'string' } } });
 const only = values.only?.split(',');
@@ -36,6 +37,7 @@ try {
   if (selected('redis')) rows.push(await benchRedisPong(path.join(scratch, 'redis-data'), cacheDir, dockerd, 10));
   if (selected('registry')) rows.push(...(await benchRegistry({ cacheDir, scratch, dockerd, runs })));
   if (selected('cloud')) rows.push(...(await benchCloudApi(scratch, dockerd, 100)));
+  if (selected('drivers')) rows.push(...(await benchDriverBoot(scratch, dockerd, 50)));
 } finally {
   if ('stop' in dockerd) await dockerd.stop();
   fs.rmSync(scratch, { recursive: true, force: true });

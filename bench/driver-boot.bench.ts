@@ -1,0 +1,136 @@
+/**
+ * Boot → ACTIVE through the Compute API on each compute driver in the same run: a real
+ * `intermodal serve` whose only host is this machine's engine (local), then one whose only
+ * host is a private dockerd (docker, configured by compute-hosts.yaml), each p50 over
+ * sequential boots, against a bare `docker run -d` of the same image on the same daemon.
+ * Target from issue 8: the docker driver adds at most 20% over `docker run -d`.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cliPath } from '../test/helpers/cli.js';
+import { buildDockerArchive, makeBusyboxRootfs } from '../test/helpers/image-fixtures.js';
+import type { PrivateDockerd } from './lib/dockerd.js';
+import type { BenchRow } from './lib/report.js';
+import { median, percentile, timeMs } from './lib/stats.js';
+
+interface Api { url: string; token: string; child: ChildProcess }
+
+async function startServe(dataDir: string): Promise<Api> {
+  const child = spawn(process.execPath, [cliPath, '--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--admin-password', 'bench', '--log-file', path.join(dataDir, 'api.log')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => { out += c; const m = /listening on (\S+)/.exec(out); if (m) resolve(m[1]!); });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+  });
+  const res = await fetch(`${url}/identity/v3/auth/tokens`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'bench' } } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } }),
+  });
+  if (res.status !== 201) throw new Error(`token: ${res.status}`);
+  return { url, token: res.headers.get('x-subject-token')!, child };
+}
+
+async function call(a: Api, method: string, p: string, body?: unknown): Promise<any> {
+  const res = await fetch(a.url + p, { method, headers: { 'x-auth-token': a.token, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function stopServe(a: Api): Promise<void> {
+  if (a.child.exitCode !== null) return;
+  const exited = new Promise((r) => a.child.once('exit', r));
+  a.child.kill('SIGTERM');
+  await exited;
+}
+
+/** p50 and p99 of `boots` sequential boots to ACTIVE on a fresh server over `dataDir`; every server is deleted afterwards. */
+async function bootSeries(dataDir: string, archive: string, boots: number): Promise<number[]> {
+  const a = await startServe(dataDir);
+  const samples: number[] = [];
+  try {
+    const image = await call(a, 'POST', '/image/v2/images', { name: 'bench', container_format: 'docker', disk_format: 'raw' });
+    const up = await fetch(`${a.url}/image/v2/images/${image.id}/file`, { method: 'PUT', headers: { 'x-auth-token': a.token, 'content-type': 'application/octet-stream' }, body: fs.readFileSync(archive) });
+    if (up.status !== 204) throw new Error(`upload: ${up.status} ${await up.text()}`);
+    const token = await (await fetch(`${a.url}/identity/v3/auth/tokens`, { headers: { 'x-auth-token': a.token, 'x-subject-token': a.token } })).json() as { token: { project: { id: string } } };
+    await call(a, 'PUT', `/compute/v2.1/os-quota-sets/${token.token.project.id}`, { quota_set: { instances: -1, cores: -1, ram: -1 } });
+    // One boot first, not counted: the docker driver loads the image into the daemon once.
+    const ids: string[] = [await boot(a, image.id, 'warm').then((r) => r.id)];
+    for (let i = 0; i < boots; i++) {
+      const r = await boot(a, image.id, `b-${i}`);
+      samples.push(r.ms);
+      ids.push(r.id);
+    }
+    for (const id of ids) await call(a, 'DELETE', `/compute/v2.1/servers/${id}`);
+    for (let i = 0; i < 600 && (await call(a, 'GET', '/compute/v2.1/servers')).servers.length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await stopServe(a);
+    const left = execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, 'ps', '-aq'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    if (left.length > 0) execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, 'rm', '-f', ...left]);
+  }
+  return samples;
+}
+
+async function boot(a: Api, imageId: string, name: string): Promise<{ ms: number; id: string }> {
+  let id = '';
+  const ms = await timeMs(async () => {
+    id = (await call(a, 'POST', '/compute/v2.1/servers', { server: { name, imageRef: imageId, flavorRef: '42' } })).server.id;
+    for (;;) {
+      const status = (await call(a, 'GET', `/compute/v2.1/servers/${id}`)).server.status;
+      if (status === 'ACTIVE') return;
+      if (status === 'ERROR') throw new Error(`server ${id} went to ERROR`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  });
+  return { ms, id };
+}
+
+export async function benchDriverBoot(scratch: string, dockerd: PrivateDockerd | { reason: string }, boots: number): Promise<BenchRow[]> {
+  const rootfs = path.join(scratch, 'drivers-rootfs');
+  makeBusyboxRootfs(rootfs);
+  const archive = path.join(scratch, 'drivers-busybox.tar');
+  buildDockerArchive(archive, { layers: [{ dir: rootfs }], tags: ['bench/drivers:1'], workDir: scratch, cmd: ['sleep', '3600'] });
+  const rows: BenchRow[] = [];
+  const note = 'taken on a shared, busy machine: absolute figures are under load';
+
+  let dockerRun = NaN;
+  let dockerRun99 = NaN;
+  if ('docker' in dockerd) {
+    dockerd.docker(['load'], { input: fs.readFileSync(archive) });
+    const samples: number[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < boots; i++) samples.push(await timeMs(() => { ids.push(dockerd.docker(['run', '-d', '--network', 'none', '--memory', '128m', '--cpus', '1', 'bench/drivers:1']).trim()); }));
+    dockerd.docker(['rm', '-f', ...ids]);
+    dockerRun = median(samples);
+    dockerRun99 = percentile(samples, 99);
+  }
+
+  const local = await bootSeries(path.join(scratch, 'drivers-local'), archive, boots);
+  const localP50 = median(local);
+  rows.push({
+    name: `boot → ACTIVE via the API, local driver, p50 of ${boots} (p99 ${percentile(local, 99).toFixed(0)} ms)`, ours: localP50, unit: 'ms',
+    peers: { 'docker run -d': dockerRun }, target: 'reported', met: undefined, note,
+  });
+
+  if ('docker' in dockerd) {
+    const dataDir = path.join(scratch, 'drivers-docker');
+    fs.mkdirSync(dataDir, { recursive: true });
+    const socket = path.join(scratch, 'dockerd', 'docker.sock');
+    fs.writeFileSync(path.join(dataDir, 'compute-hosts.yaml'), `compute_hosts:\n  - name: bench-docker\n    driver: docker\n    endpoint: unix://${socket}\n`);
+    try {
+      const docker = await bootSeries(dataDir, archive, boots);
+      const dockerP50 = median(docker);
+      rows.push({
+        name: `boot → ACTIVE via the API, docker driver, p50 of ${boots} (p99 ${percentile(docker, 99).toFixed(0)} ms; docker run -d p99 ${dockerRun99.toFixed(0)} ms)`, ours: dockerP50, unit: 'ms',
+        peers: { 'docker run -d': dockerRun }, target: '≤ 1.2× docker run -d', met: dockerP50 <= 1.2 * dockerRun, note,
+      });
+    } finally {
+      const left = dockerd.docker(['ps', '-aq', '--filter', 'label=org.intermodal.driver=docker']).split('\n').filter(Boolean);
+      if (left.length > 0) dockerd.docker(['rm', '-f', ...left]);
+    }
+  } else {
+    rows.push({ name: 'boot → ACTIVE via the API, docker driver', ours: NaN, unit: 'ms', peers: {}, target: '≤ 1.2× docker run -d', met: undefined, note: `not run: ${dockerd.reason}` });
+  }
+  return rows;
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { openContainerService } from '../../../bin/cli/open-container-service.js';
+import { computeDriverFromConfig } from '../../../drivers/compute-hosts-config.js';
+import { DockerComputeDriver } from '../../../drivers/docker/index.js';
+import { LocalComputeDriver } from '../../../drivers/local/index.js';
+import { MultiHostDriver } from '../../../drivers/placement/multi-host-driver.js';
+import { InvalidArgumentError } from '../../../engine/errors.js';
+import { openTestEngine, type TestEngine } from '../../helpers/test-engine.js';
+
+describe('drivers/compute-hosts-config (DATA_DIR/compute-hosts.yaml)', () => {
+  let t: TestEngine;
+  beforeEach(() => {
+    t = openTestEngine('compute-hosts');
+  });
+  afterEach(() => t.destroy());
+
+  const withFile = (yaml: string) => {
+    fs.writeFileSync(path.join(t.dataDir, 'compute-hosts.yaml'), yaml);
+    return computeDriverFromConfig(t.engine, openContainerService(t.engine), t.dataDir);
+  };
+
+  it('computes on this machine\'s engine alone when there is no file', () => {
+    assert.ok(computeDriverFromConfig(t.engine, openContainerService(t.engine), t.dataDir) instanceof LocalComputeDriver);
+  });
+
+  it('uses a single docker host directly, and several hosts through placement', async () => {
+    const one = withFile('compute_hosts:\n  - name: d1\n    driver: docker\n    endpoint: unix:///nonexistent/docker.sock\n');
+    assert.ok(one instanceof DockerComputeDriver);
+    assert.equal(one.type, 'docker');
+    one.close();
+    const two = withFile('compute_hosts:\n  - {name: here, driver: local}\n  - {name: d1, driver: docker, endpoint: "unix:///nonexistent/docker.sock"}\n');
+    assert.ok(two instanceof MultiHostDriver);
+    assert.deepEqual(two.hosts.map((h) => [h.name, h.driver.type]), [['here', 'local'], ['d1', 'docker']]);
+    // The unreachable daemon is left out of the host list rather than failing it.
+    assert.deepEqual((await two.listHosts()).map((h) => h.hypervisorHostname), ['here']);
+    (two.hosts[1]!.driver as DockerComputeDriver).close();
+  });
+
+  it('refuses a bad file at start, naming the entry and field', () => {
+    const refused = (yaml: string, message: RegExp) => assert.throws(() => withFile(yaml), (err: Error) => err instanceof InvalidArgumentError && message.test(err.message));
+    refused('compute_hosts: []\n', /compute_hosts must be a non-empty list/);
+    refused('compute_hosts:\n  - {name: a, driver: kvm}\n', /compute_hosts\[0\]\.driver must be local or docker/);
+    refused('compute_hosts:\n  - {name: a, driver: docker}\n', /compute_hosts\[0\]\.endpoint/);
+    refused('compute_hosts:\n  - {name: a, driver: local}\n  - {name: a, driver: local}\n', /compute_hosts\[1\]\.name 'a' is used twice/);
+    refused('compute_hosts:\n  - {name: a, driver: docker, endpoint: "tcp://10.0.0.1:2376", tls: {ca: /no/such/ca.pem}}\n', /tls\.ca must name an existing file/);
+    refused('compute_hosts: [\n', /compute-hosts\.yaml/);
+  });
+});
