@@ -37,10 +37,24 @@ export class NetworkService implements ContainerNetworking {
     this.store = new NetworkStore(db, this.names);
   }
 
-  /** Records a network; its bridge and DNS come up with its first endpoint. */
+  /**
+   * Records a network and brings up its bridge at once, so that its subnet is a route on
+   * this host that another data dir picking a subnet will see; its DNS server comes up
+   * with its first endpoint.
+   */
   async create(name: string, options: NetworkOptions = {}): Promise<NetworkRecord> {
     const ours = new Set(this.store.list().map((n) => n.bridge));
-    return this.store.create(name, options, await hostRouteSubnets(ours));
+    const network = this.store.create(name, options, await hostRouteSubnets(ours));
+    try {
+      await ensureBridge(network);
+      applyRuleset(this.db, this.store, this.names.table);
+    } catch (err) {
+      this.store.delete(network.id);
+      await deleteLink(network.bridge).catch(() => undefined);
+      applyRuleset(this.db, this.store, this.names.table);
+      throw err;
+    }
+    return network;
   }
 
   /** Every network. */

@@ -84,3 +84,16 @@ export async function startUdpEcho(ns: TestNamespace, port: number): Promise<Chi
   });
   return child;
 }
+
+/**
+ * A /24 in 10.98.0.0/16 that no route on this host uses yet, as `{ third, cidr }`: tests
+ * that need a fixed subnet take a random one, so that two test runs on one host (each with
+ * its own data dir) do not clash.
+ */
+export function unusedSubnet(): { third: number; cidr: string } {
+  const routes = execFileSync('ip', ['-4', 'route', 'show', 'table', 'all']).toString();
+  for (;;) {
+    const third = 1 + Math.floor(Math.random() * 250);
+    if (!routes.includes(`10.98.${third}.`) && !routes.includes(`10.98.${third + 1}.`)) return { third, cidr: `10.98.${third}.0/24` };
+  }
+}

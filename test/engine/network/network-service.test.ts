@@ -6,7 +6,7 @@ import { type EngineDatabase, openDatabase } from '../../../engine/metadata/data
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../../engine/errors.js';
 import { NetworkService } from '../../../engine/network/network-service.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
-import { type TestNamespace, deleteNamespaces, makeNamespace, readFrom, runIn, startReplyServer, startUdpEcho, stopProcess } from './netns-fixture.js';
+import { type TestNamespace, deleteNamespaces, makeNamespace, readFrom, runIn, startReplyServer, startUdpEcho, stopProcess, unusedSubnet } from './netns-fixture.js';
 
 /** What this data dir has on the host: links, addresses in its subnets, its nft table, DNS processes. */
 function hostLeftovers(svc: NetworkService, subnets: string[]): { links: string[]; addresses: string[]; table: boolean; dns: number[] } {
@@ -208,19 +208,20 @@ describe('engine/network/network-service (real bridges, veths, nftables)', funct
   });
 
   it('refuses bad requests and leaves nothing behind', async () => {
-    await network('n1', { subnet: '10.97.3.0/24' });
+    const { third, cidr } = unusedSubnet();
+    await network('n1', { subnet: cidr });
     await assert.rejects(svc.create('n1'), /already exists/);
-    await assert.rejects(svc.create('n3', { subnet: '10.97.3.128/25' }), /overlaps/);
-    await assert.rejects(svc.create('n4', { subnet: '10.97.4.1/24' }), InvalidArgumentError);
+    await assert.rejects(svc.create('n3', { subnet: `10.98.${third}.128/25` }), /overlaps/);
+    await assert.rejects(svc.create('n4', { subnet: `10.98.${third + 1}.1/24` }), InvalidArgumentError);
     await assert.rejects(svc.create('n5', { subnet: '127.0.0.0/8' }), /overlaps/, 'a subnet over a host route');
     await assert.rejects(svc.create('bad name!'), InvalidArgumentError);
-    await network('inner', { internal: true, subnet: '10.97.5.0/24' });
+    await network('inner', { internal: true });
     const a = ns();
     await assert.rejects(svc.attach(container('x'), a.path, [{ network: 'n1' }, { network: 'missing' }]), NotFoundError);
     await assert.rejects(svc.attach(container('x'), a.path, [{ network: 'n1' }, { network: 'inner', ports: [{ protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 0, containerPort: 80 }] }]), /internal/);
     await assert.rejects(svc.attach(container('x'), '/run/netns/does-not-exist', [{ network: 'n1' }]), InvalidArgumentError);
     assert.deepEqual(svc.store.allEndpoints(), []);
-    assert.deepEqual(hostLeftovers(svc, subnets).links, [], 'no bridge or veth from refused attaches');
+    assert.deepEqual(hostLeftovers(svc, subnets).links.sort(), svc.list().map((n) => n.bridge).sort(), 'no veth from refused attaches, only the networks\' bridges');
     // A taken host port refuses the whole attach, the interface made before it included.
     const taken = await network('n6');
     const b = ns();
@@ -284,7 +285,9 @@ describe('engine/network/network-service (real bridges, veths, nftables)', funct
   });
 
   it('reconcile brings back a lost bridge and DNS server for the endpoints that remain', async () => {
-    const n1 = await network('n1');
+    // A subnet off the automatic range: while its bridge is gone, another data dir's
+    // network create must not take it.
+    const n1 = await network('n1', { subnet: unusedSubnet().cidr });
     const [a, b] = [ns(), ns()];
     await svc.attach(container('alpha'), a.path, [{ network: 'n1' }]);
     const addrB = (await svc.attach(container('beta'), b.path, [{ network: 'n1' }])).endpoints[0]!.address;
