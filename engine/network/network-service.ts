@@ -70,13 +70,11 @@ export class NetworkService implements ContainerNetworking {
   /** Removes a network with its bridge, DNS server and rules; refused while containers use it. */
   async remove(ref: string): Promise<void> {
     const network = this.store.get(ref);
-    const dnsPid = this.store.dnsPid(network.id);
     // The row goes first, in a transaction that refuses while endpoints exist: an attach
     // racing with us either got its endpoint in (we refuse) or finds no network. A
-    // bridge left by a failure below is an orphan reconcile removes; the DNS server
-    // exits by itself once its network is gone.
+    // bridge left by a failure below is an orphan reconcile removes.
     this.store.delete(network.id);
-    await stopDns(network, dnsPid);
+    await stopDns(this.dataDir, this.store, this.store.list().length === 0);
     await deleteLink(network.bridge);
     applyRuleset(this.db, this.store, this.names.table);
   }

@@ -22,8 +22,12 @@ const schema = `
     internal    INTEGER NOT NULL DEFAULT 0,
     mtu         INTEGER NOT NULL DEFAULT 1500,
     labels      TEXT NOT NULL DEFAULT '{}',
-    dns_pid     INTEGER,                 -- the network's DNS server process, while its bridge is up
     created_at  INTEGER NOT NULL
+  );
+  -- The data dir's DNS server process (one for all its networks), while it runs.
+  CREATE TABLE IF NOT EXISTS network_dns (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    pid         INTEGER NOT NULL
   );
   CREATE TABLE IF NOT EXISTS network_endpoints (
     id              TEXT PRIMARY KEY,
@@ -52,7 +56,7 @@ const schema = `
 `;
 
 interface NetworkRow {
-  id: string; name: string; subnet: string; gateway: string; bridge: string; external: number; internal: number; mtu: number; labels: string; dns_pid: number | null; created_at: number;
+  id: string; name: string; subnet: string; gateway: string; bridge: string; external: number; internal: number; mtu: number; labels: string; created_at: number;
 }
 interface EndpointRow {
   id: string; network_id: string; container_id: string; container_name: string; aliases: string; address: number; mac: string; ifname: string; host_veth: string; netns: string; created_at: number;
@@ -138,13 +142,22 @@ export class NetworkStore {
     });
   }
 
-  /** The DNS server's pid, recorded while it runs. */
-  dnsPid(networkId: string): number | undefined {
-    return (this.db.prepare('SELECT dns_pid FROM networks WHERE id = ?').get(networkId) as { dns_pid: number | null } | undefined)?.dns_pid ?? undefined;
+  /** The DNS server's pid, as recorded (it may have died since). */
+  dnsPid(): number | undefined {
+    return (this.db.prepare('SELECT pid FROM network_dns WHERE id = 1').get() as { pid: number } | undefined)?.pid;
   }
 
-  setDnsPid(networkId: string, pid: number | undefined): void {
-    this.db.prepare('UPDATE networks SET dns_pid = ? WHERE id = ?').run(pid ?? null, networkId);
+  /**
+   * Records `pid` as the DNS server unless the recorded one still runs (`alive` says so):
+   * of two servers started at once, one wins and the other steps down.
+   */
+  claimDns(pid: number, alive: (pid: number) => boolean): boolean {
+    return transaction(this.db, () => {
+      const current = this.dnsPid();
+      if (current !== undefined && current !== pid && alive(current)) return false;
+      this.db.prepare('INSERT INTO network_dns (id, pid) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid').run(pid);
+      return true;
+    });
   }
 
   /**

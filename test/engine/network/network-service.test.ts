@@ -23,7 +23,7 @@ function hostLeftovers(svc: NetworkService, subnets: string[]): { links: string[
   const dns = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
     try {
       const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      return argv.includes('dns-main.js') && subnets.length > 0 && svcIds(svc).some((id) => argv.includes(id));
+      return argv.includes('dns-main.js') && argv.split('\0').includes(dataDirOf.get(svc)!);
     } catch {
       return false;
     }
@@ -31,10 +31,7 @@ function hostLeftovers(svc: NetworkService, subnets: string[]): { links: string[
   return { links, addresses, table, dns };
 }
 
-const knownIds = new Map<NetworkService, Set<string>>();
-function svcIds(svc: NetworkService): string[] {
-  return [...(knownIds.get(svc) ?? [])];
-}
+const dataDirOf = new Map<NetworkService, string>();
 
 describe('engine/network/network-service (real bridges, veths, nftables)', function () {
   let dir: string;
@@ -52,7 +49,6 @@ describe('engine/network/network-service (real bridges, veths, nftables)', funct
   const network = async (name: string, options: Parameters<NetworkService['create']>[1] = {}) => {
     const n = await svc.create(name, options);
     subnets.push(n.subnet);
-    knownIds.get(svc)!.add(n.id);
     return n;
   };
   const container = (name: string) => ({ id: `${Buffer.from(name).toString('hex').padEnd(64, '0').slice(0, 64)}`, name });
@@ -61,7 +57,7 @@ describe('engine/network/network-service (real bridges, veths, nftables)', funct
     dir = makeTempDir('network');
     db = openDatabase(dir);
     svc = new NetworkService(db, dir);
-    knownIds.set(svc, new Set());
+    dataDirOf.set(svc, dir);
     namespaces = [];
     processes = [];
     subnets = [];
@@ -244,7 +240,7 @@ describe('engine/network/network-service (real bridges, veths, nftables)', funct
     assert.equal((await runIn(b, ['ip', 'route', 'show', 'default'])).stdout.trim(), '', 'no default route on an internal network');
     const during = hostLeftovers(svc, subnets);
     assert.equal(during.links.length, 2 + 3, 'two bridges, three veths');
-    assert.equal(during.dns.length, 2);
+    assert.equal(during.dns.length, 1, 'one DNS server for all the data dir\'s networks');
     await svc.detach(container('alpha').id);
     await svc.detach(container('beta').id);
     assert.equal((await runIn(a, ['ip', '-j', 'link', 'show'])).stdout.includes('eth0'), false, 'the container end is gone with the host end');
@@ -291,7 +287,7 @@ describe('engine/network/network-service (real bridges, veths, nftables)', funct
     const [a, b] = [ns(), ns()];
     await svc.attach(container('alpha'), a.path, [{ network: 'n1' }]);
     const addrB = (await svc.attach(container('beta'), b.path, [{ network: 'n1' }])).endpoints[0]!.address;
-    process.kill(svc.store.dnsPid(n1.id)!, 'SIGKILL');
+    process.kill(svc.store.dnsPid()!, 'SIGKILL');
     execFileSync('ip', ['link', 'del', n1.bridge]);
     assert.notEqual((await runIn(a, ['busybox', 'ping', '-c', '1', '-W', '1', addrB])).code, 0, 'broken before');
     const report = await svc.reconcile();
