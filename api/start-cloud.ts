@@ -17,6 +17,7 @@ import { ComputeFacade } from './compute/compute-facade.js';
 import { orchestrationService } from './orchestration/orchestration-service.js';
 import type { StackRunner } from './orchestration/stack-runner.js';
 import { registryApi } from './registry/registry-api.js';
+import { networkService } from './network/network-service.js';
 import { keystoneRegistryAuthenticator } from './identity/registry-authenticator.js';
 
 export interface CloudOptions {
@@ -58,6 +59,7 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
       (cloud) => ({ prefix: '/v2', plugin: async (app) => registryApi(app, { engine: options.engine, auth: keystoneRegistryAuthenticator(cloud.identity.store) }) }),
       computeService({ driver, images: (cloud) => computeImagesFrom(glanceOf(cloud)), ...(options.powerSyncIntervalMs !== undefined && { powerSyncIntervalMs: options.powerSyncIntervalMs }) }, (deps) => { manager = deps.manager; facade = new ComputeFacade(deps); }),
       orchestrationService(() => facade!, (runner) => { stacks = runner; }),
+      networkService({ engine: options.engine }),
     ],
     ...(options.tokenLifetimeMs !== undefined && { tokenLifetimeMs: options.tokenLifetimeMs }),
   });

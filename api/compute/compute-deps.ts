@@ -4,6 +4,7 @@ import type { ComputeManager } from './compute-manager.js';
 import type { FlavorStore } from './flavor-store.js';
 import type { KeypairStore } from './keypair-store.js';
 import type { QuotaStore } from './quotas.js';
+import type { ServerNetworking } from './server-networking.js';
 import type { ServerStore } from './server-store.js';
 import type { TokenValidator } from '../http/request-context.js';
 
@@ -17,4 +18,6 @@ export interface ComputeDeps {
   manager: ComputeManager;
   /** This compute host's name (OS-EXT-SRV-ATTR:host, hypervisors). */
   host: string;
+  /** The network service (Neutron), when the cloud has one. */
+  networking?: () => ServerNetworking | undefined;
 }

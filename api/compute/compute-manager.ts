@@ -4,10 +4,11 @@
  * vm_state or a fault. A power-state sync notices instances that stopped on their own.
  */
 import type winston from 'winston';
-import { type ComputeDriver, type InstanceInfo, PowerState } from '../../drivers/compute-driver.js';
+import { type ComputeDriver, type InstanceInfo, PowerState, type SpawnRequest } from '../../drivers/compute-driver.js';
 import type { ComputeImages } from './compute-images.js';
 import type { Flavor } from './flavor-store.js';
 import { instanceFiles } from './instance-files.js';
+import type { ServerNetworking } from './server-networking.js';
 import type { ServerFault, ServerRecord, ServerStore, ServerUpdate, VmState } from './server-store.js';
 
 const faultOf = (code: number, message: string, details?: string): ServerFault => ({
@@ -29,6 +30,8 @@ export class ComputeManager {
     readonly driver: ComputeDriver,
     private readonly images: Pick<ComputeImages, 'completeSnapshot' | 'failSnapshot'>,
     private readonly log: winston.Logger,
+    /** The network service, when there is one (looked up late: it is mounted after Nova). */
+    private readonly networking: () => ServerNetworking | undefined = () => undefined,
   ) {}
 
   /**
@@ -53,8 +56,22 @@ export class ComputeManager {
     await this.chains.get(serverId);
   }
 
-  private afterInfo(info: InstanceInfo): ServerUpdate {
-    return { powerState: info.powerState, addresses: Object.fromEntries(Object.entries(info.addresses)) };
+  /**
+   * The state and addresses to record after the instance changed. With a network service the
+   * addresses are its ports' (recorded there, with the firewall applied); a stopped instance
+   * has no interfaces, and keeps showing the addresses it had, as a stopped VM does.
+   */
+  private async afterInfo(serverId: string, info: InstanceInfo): Promise<ServerUpdate> {
+    if (info.powerState !== PowerState.RUNNING) return { powerState: info.powerState };
+    const networking = this.networking();
+    const addresses = networking ? await networking.bound(serverId, info) : Object.fromEntries(Object.entries(info.addresses));
+    return { powerState: info.powerState, addresses };
+  }
+
+  /** The interfaces the instance gets from the network service (none without one). */
+  private async interfaces(server: ServerRecord, hostname: string): Promise<Pick<SpawnRequest, 'networks'>> {
+    const networking = this.networking();
+    return networking ? { networks: await networking.interfaces(server, hostname) } : {};
   }
 
   spawn(server: ServerRecord, imageRef: string): void {
@@ -62,17 +79,18 @@ export class ComputeManager {
       const hostname = hostnameOf(server.name);
       const { files, bootScript } = instanceFiles(server, hostname);
       try {
+        const networks = await this.interfaces(server, hostname);
         const info = await this.driver.spawn({
           instanceId: server.id, name: server.name, image: imageRef, files, ...(bootScript && { bootScript }),
           resources: { vcpus: server.vcpus, memoryMb: server.ram, diskGb: server.disk },
-          labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId },
+          labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId }, ...networks,
         });
         if (this.isGone(server.id)) return;
         if (info.powerState !== PowerState.RUNNING) {
-          this.servers.update(server.id, { vmState: 'error', taskState: null, ...this.afterInfo(info), fault: faultOf(500, `Instance failed to start: ${info.failure ?? 'it stopped at once'}`, info.failure) });
+          this.servers.update(server.id, { vmState: 'error', taskState: null, ...(await this.afterInfo(server.id, info)), fault: faultOf(500, `Instance failed to start: ${info.failure ?? 'it stopped at once'}`, info.failure) });
           return;
         }
-        this.servers.update(server.id, { vmState: 'active', taskState: null, launchedAt: new Date(), ...this.afterInfo(info) });
+        this.servers.update(server.id, { vmState: 'active', taskState: null, launchedAt: new Date(), ...(await this.afterInfo(server.id, info)) });
       } catch (err) {
         if (this.isGone(server.id)) return;
         this.servers.update(server.id, { vmState: 'error', taskState: null, powerState: PowerState.NOSTATE, fault: faultOf(500, `Build of instance ${server.id} aborted: ${(err as Error).message}`) });
@@ -91,6 +109,7 @@ export class ComputeManager {
   delete(server: ServerRecord): void {
     this.background('delete', server.id, async () => {
       await this.driver.destroy(server.id);
+      await this.networking()?.release(server.id);
       this.servers.markDeleted(server.id);
     });
   }
@@ -102,7 +121,7 @@ export class ComputeManager {
         await call();
         if (this.isGone(server.id)) return;
         const info = await this.driver.getInfo(server.id).catch(() => undefined);
-        this.servers.update(server.id, { vmState: onSuccess.vmState, taskState: null, fault: null, ...(info ? this.afterInfo(info) : { powerState: onSuccess.powerState ?? PowerState.NOSTATE }) });
+        this.servers.update(server.id, { vmState: onSuccess.vmState, taskState: null, fault: null, ...(info ? await this.afterInfo(server.id, info) : { powerState: onSuccess.powerState ?? PowerState.NOSTATE }) });
       } catch (err) {
         if (this.isGone(server.id)) return;
         this.servers.update(server.id, { vmState: onFailure, taskState: null, fault: faultOf(500, `${what} failed: ${(err as Error).message}`) });
@@ -131,12 +150,13 @@ export class ComputeManager {
     this.background('rebuild', server.id, async () => {
       const { files, bootScript } = instanceFiles(server, hostnameOf(server.name));
       try {
+        const networks = await this.interfaces(server, hostnameOf(server.name));
         const info = await this.driver.rebuild(server.id, {
           instanceId: server.id, name: server.name, image: imageRef, files, ...(bootScript && { bootScript }),
-          resources: { vcpus: server.vcpus, memoryMb: server.ram, diskGb: server.disk }, labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId },
+          resources: { vcpus: server.vcpus, memoryMb: server.ram, diskGb: server.disk }, labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId }, ...networks,
         });
         const ok = info.powerState === PowerState.RUNNING;
-        this.servers.update(server.id, { vmState: ok ? 'active' : 'error', taskState: null, ...this.afterInfo(info), fault: ok ? null : faultOf(500, `Rebuilt instance failed to start: ${info.failure ?? ''}`, info.failure) });
+        this.servers.update(server.id, { vmState: ok ? 'active' : 'error', taskState: null, ...(await this.afterInfo(server.id, info)), fault: ok ? null : faultOf(500, `Rebuilt instance failed to start: ${info.failure ?? ''}`, info.failure) });
       } catch (err) {
         this.servers.update(server.id, { vmState: 'error', taskState: null, fault: faultOf(500, `Rebuild failed: ${(err as Error).message}`) });
       }

@@ -12,6 +12,7 @@ import { FlavorStore } from './flavor-store.js';
 import { KeypairStore } from './keypair-store.js';
 import { QuotaStore } from './quotas.js';
 import { ServerStore } from './server-store.js';
+import { serverNetworkingOf } from '../network/network-registry.js';
 
 export interface ComputeServiceOptions {
   driver: ComputeDriver;
@@ -26,11 +27,12 @@ export function computeService(options: ComputeServiceOptions, onReady?: (deps: 
     migrateService(cloud.db, 'compute', computeMigrations);
     const servers = new ServerStore(cloud.db);
     const images = options.images(cloud);
-    const manager = new ComputeManager(servers, options.driver, images, cloud.log);
+    const networking = () => serverNetworkingOf(cloud);
+    const manager = new ComputeManager(servers, options.driver, images, cloud.log, networking);
     if ((options.powerSyncIntervalMs ?? 2000) > 0) manager.startPowerSync(options.powerSyncIntervalMs ?? 2000);
     const deps: ComputeDeps = {
       tokens: cloud.identity.tokens, servers, flavors: new FlavorStore(cloud.db), keypairs: new KeypairStore(cloud.db),
-      quotas: new QuotaStore(cloud.db), images, manager, host: os.hostname(),
+      quotas: new QuotaStore(cloud.db), images, manager, host: os.hostname(), networking,
     };
     onReady?.(deps);
     return {

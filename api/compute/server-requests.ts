@@ -31,7 +31,9 @@ export function createServers(deps: ComputeDeps, ctx: RequestContext, body: Json
   }
   const zone = body.availability_zone ?? 'nova';
   if (zone !== 'nova') throw badRequest(`The requested availability zone is not available`);
-  if (Array.isArray(body.networks) && body.networks.length > 0) throw badRequest('Networks are not available yet on this cloud: omit "networks" or use "auto".');
+  const networking = deps.networking?.();
+  if (networking) networking.check(ctx, body);
+  else if (Array.isArray(body.networks) && body.networks.length > 0) throw badRequest('Networks are not available on this cloud: omit "networks" or use "auto".');
   if (body.user_data !== undefined && Buffer.from(body.user_data, 'base64').toString('base64').replace(/=+$/, '') !== body.user_data.replace(/\s/g, '').replace(/=+$/, '')) {
     throw badRequest('User data needs to be valid base 64.');
   }
@@ -51,6 +53,7 @@ export function createServers(deps: ComputeDeps, ctx: RequestContext, body: Json
         securityGroups: (body.security_groups as Array<{ name: string }> | undefined)?.map((g) => g.name) ?? ['default'],
         vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk,
       });
+      networking?.plan(ctx, id, body);
       records.push(deps.servers.get(id));
     }
   });

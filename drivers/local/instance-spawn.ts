@@ -57,6 +57,9 @@ export function specFor(engine: Engine, request: SpawnRequest): ContainerSpec {
     autoRemove: false,
     userns: false,
     runtime: 'runc',
+    ...(request.networks !== undefined && request.networks.length > 0 && { networks: request.networks.map((n) => ({
+      network: n.network, ...(n.mac !== undefined && { mac: n.mac }), ...(n.aliases !== undefined && { aliases: n.aliases }),
+    })) }),
   };
 }
 

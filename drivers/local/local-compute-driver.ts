@@ -6,7 +6,7 @@
  *
  * LIMITATIONS against a Nova hypervisor: the root disk size (diskGb) is recorded and
  * counted in allocations, not enforced (overlayfs has no per-directory quota here);
- * `addresses` is empty until networking fills it; a rebuild whose new spawn fails leaves
+ * `addresses` are the interfaces the engine plugged (SpawnRequest.networks); a rebuild whose new spawn fails leaves
  * the instance gone (the API marks it ERROR); a boot script needs /bin/sh in the image, and
  * without it is recorded as not run (label org.intermodal.boot-script).
  */
@@ -22,6 +22,7 @@ import type { AvailableResource, ComputeDriver, InstanceInfo, InstanceResources,
 import { applyCgroupLimits } from './cgroup-limits.js';
 import { replaceContainerSpec } from './container-spec-update.js';
 import { containerName, instanceIdOf, resourceLabels, resourcesOf } from './instance-labels.js';
+import { instanceAddresses } from './instance-addresses.js';
 import { instanceInfo } from './instance-info.js';
 import { limitsFor } from './instance-limits.js';
 import { specFor, spawnContainer } from './instance-spawn.js';
@@ -186,7 +187,8 @@ export class LocalComputeDriver implements ComputeDriver {
     return instanceIdOf(record) === instanceId ? record : undefined;
   }
 
-  private info(instanceId: string, record: ContainerRecord): Promise<InstanceInfo> {
-    return instanceInfo(instanceId, record, this.containers.paths(record.id));
+  private async info(instanceId: string, record: ContainerRecord): Promise<InstanceInfo> {
+    const info = await instanceInfo(instanceId, record, this.containers.paths(record.id));
+    return { ...info, addresses: instanceAddresses(this.engine, record.id) };
   }
 }

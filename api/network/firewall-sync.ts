@@ -1,0 +1,56 @@
+/**
+ * Keeps the kernel in line with Neutron's rows: every bound server's firewall (its ports'
+ * security groups, remote groups resolved to their members' addresses) and the floating
+ * IP table. Called after any change that can alter either; runs one at a time, each run
+ * from the current rows, so the last one always wins with the latest state.
+ */
+import type winston from 'winston';
+import type { NetworkService } from '../../engine/network/network-service.js';
+import { applyFirewall, firewallRuleset } from './security-group-firewall.js';
+import { applyFloatingIps, type FloatingMapping } from './floating-ip-nat.js';
+import type { FloatingIpRow, NeutronStore, PortRow, RuleRow } from './neutron-store.js';
+
+export class FirewallSync {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly store: NeutronStore, private readonly engine: NetworkService, private readonly log: winston.Logger) {}
+
+  /** The nft table of this data dir's floating IPs. */
+  get floatingTable(): string {
+    return `${this.engine.names.table}_fip`;
+  }
+
+  /** Applies everything again (queued behind a run under way); resolves when applied. */
+  all(): Promise<void> {
+    const run = this.chain.then(() => this.apply());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(): Promise<void> {
+    const ports = this.store.all<PortRow>('neutron_ports').filter((p) => p.device_id !== '' && p.device_owner.startsWith('compute:'));
+    const members = (groupId: string) => ports.filter((p) => p.fixed_ip !== null && (JSON.parse(p.security_groups) as string[]).includes(groupId)).map((p) => p.fixed_ip!);
+    const servers = new Map<string, PortRow[]>();
+    for (const p of ports) servers.set(p.device_id, [...(servers.get(p.device_id) ?? []), p]);
+    const endpoints = this.engine.store.allEndpoints();
+    for (const [serverId, serverPorts] of servers) {
+      const endpoint = endpoints.find((e) => e.containerName === `instance-${serverId}`);
+      if (!endpoint) continue; // not running: its namespace comes back at start, and so does this
+      const open = serverPorts.some((p) => p.port_security === 0);
+      const groups = [...new Set(serverPorts.flatMap((p) => JSON.parse(p.security_groups) as string[]))];
+      const rules: RuleRow[] | undefined = open ? undefined : groups.flatMap((g) => this.store.rulesOf(g));
+      try {
+        await applyFirewall(endpoint.netns, firewallRuleset(rules, members));
+      } catch (err) {
+        // The namespace went away under us (the server stopped): its next start applies again.
+        this.log.warn('security group apply failed', { server_id: serverId, error: (err as Error).message });
+      }
+    }
+    const mappings: FloatingMapping[] = [];
+    for (const f of this.store.all<FloatingIpRow>('neutron_floating_ips')) {
+      const port = f.port_id === null ? undefined : ports.find((p) => p.id === f.port_id);
+      if (port?.fixed_ip) mappings.push({ floating: f.address, fixed: port.fixed_ip });
+    }
+    await applyFloatingIps(this.floatingTable, mappings);
+  }
+}

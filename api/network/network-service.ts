@@ -1,0 +1,28 @@
+/** Builds Neutron over the engine's networking, for the cloud server to mount at `/network`. */
+import type { Engine } from '../../engine/engine.js';
+import { NetworkService } from '../../engine/network/network-service.js';
+import type { CloudContext, MountedService } from '../cloud-server.js';
+import { migrateService } from '../http/cloud-database.js';
+import { FirewallSync } from './firewall-sync.js';
+import { neutronApi } from './neutron-api.js';
+import { NeutronCore } from './neutron-core.js';
+import { neutronMigrations } from './neutron-schema.js';
+import { NeutronStore } from './neutron-store.js';
+import { registerServerNetworking } from './network-registry.js';
+import { ServerPorts } from './server-ports.js';
+
+export function networkService(options: { engine: Engine }) {
+  return (cloud: CloudContext): MountedService => {
+    migrateService(cloud.db, 'network', neutronMigrations);
+    const store = new NeutronStore(cloud.db);
+    const engineNetworks = new NetworkService(options.engine.db, options.engine.config.dataDir);
+    const core = new NeutronCore(store, engineNetworks, new FirewallSync(store, engineNetworks, cloud.log));
+    registerServerNetworking(cloud, new ServerPorts(core));
+    return {
+      prefix: '/network',
+      // Listed in the catalog once the clients' flows pass with it there (see the wire contract).
+      // catalog: { type: 'network', name: 'neutron', path: '/network' },
+      plugin: async (app) => neutronApi(app, { core, tokens: cloud.identity.tokens, log: cloud.log }),
+    };
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Nova's side of Neutron: a server's ports. `networks` in a create body is a list of
+ * `{uuid}` (a port is made on that network), `{port}` (a port made beforehand is bound),
+ * or absent/`auto` (the project's `auto_allocated_network`, made with a free subnet on first
+ * use), or `none`. The fixed IP of a port is the one the engine's IPAM gave its interface,
+ * recorded once the instance is up (`bound`), matched by the port's MAC.
+ */
+import type { InstanceInfo, SpawnNetwork } from '../../drivers/compute-driver.js';
+import { badRequest, conflict, notFound } from '../http/api-error.js';
+import type { RequestContext } from '../http/request-context.js';
+import type { ServerNetworking } from '../compute/server-networking.js';
+import type { ServerRecord } from '../compute/server-store.js';
+import { engineNetworkName, type NeutronCore } from './neutron-core.js';
+import { type NetworkRow, type PortRow, type SubnetRow, neutronMac } from './neutron-store.js';
+
+export const autoNetworkName = 'auto_allocated_network';
+
+type Nic = { uuid?: string; port?: string; fixed_ip?: string };
+
+export class ServerPorts implements ServerNetworking {
+  /** Servers whose ports on the default network are made at spawn: their security groups. */
+  private readonly pendingAuto = new Map<string, { projectId: string; groups: string[] }>();
+  private autoChain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly core: NeutronCore) {}
+
+  private nics(body: Record<string, any>): Nic[] | 'auto' | 'none' {
+    const n = body.networks;
+    if (n === undefined || n === 'auto') return 'auto';
+    if (n === 'none') return 'none';
+    return n as Nic[];
+  }
+
+  check(ctx: RequestContext, body: Record<string, any>): void {
+    const projectId = ctx.projectId!;
+    const groupNames = (body.security_groups as Array<{ name?: string }> | undefined)?.map((g) => g.name ?? '');
+    if (groupNames) this.core.groupIds(projectId, groupNames);
+    const nics = this.nics(body);
+    if (!Array.isArray(nics)) return;
+    const count = Number(body.max_count ?? body.min_count ?? 1);
+    for (const nic of nics) {
+      if (nic.fixed_ip !== undefined) throw badRequest('Choosing a fixed IP is not supported on this cloud: the address is allocated when the interface is plugged.');
+      if (nic.port !== undefined) {
+        if (count > 1) throw badRequest('Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.');
+        const port = this.core.store.find<PortRow>('neutron_ports', nic.port);
+        if (!port || (port.project_id !== projectId)) throw badRequest(`Port ${nic.port} could not be found.`);
+        if (port.device_id !== '') throw conflict(`Port ${nic.port} is still in use.`);
+      } else if (nic.uuid !== undefined) {
+        let network: NetworkRow;
+        try { network = this.core.network(ctx, nic.uuid); } catch { throw badRequest(`Network ${nic.uuid} could not be found.`); }
+        if (network.external === 1) throw badRequest(`Network ${nic.uuid} is external: attach servers to a tenant network and give them a floating IP.`);
+        if (!this.core.store.subnetOf(network.id)) throw badRequest(`Network ${nic.uuid} requires a subnet in order to boot instances on.`);
+      } else {
+        throw badRequest('Each network of a server needs a "uuid" or a "port".');
+      }
+    }
+  }
+
+  plan(ctx: RequestContext, serverId: string, body: Record<string, any>): void {
+    const projectId = ctx.projectId!;
+    const groupNames = (body.security_groups as Array<{ name?: string }> | undefined)?.map((g) => g.name ?? '');
+    const groups = this.core.groupIds(projectId, groupNames);
+    const nics = this.nics(body);
+    if (nics === 'none') return;
+    if (nics === 'auto') {
+      this.pendingAuto.set(serverId, { projectId, groups });
+      return;
+    }
+    for (const nic of nics) {
+      if (nic.port !== undefined) {
+        this.core.store.update('neutron_ports', nic.port, { device_id: serverId, device_owner: 'compute:nova' });
+      } else {
+        this.core.createPort(ctx, { network_id: nic.uuid, security_groups: groups, device_id: serverId, device_owner: 'compute:nova' }, { madeByNova: true, projectId });
+      }
+    }
+  }
+
+  async interfaces(server: ServerRecord, hostname: string): Promise<SpawnNetwork[]> {
+    const auto = this.pendingAuto.get(server.id);
+    if (auto) {
+      const network = await this.autoNetwork(auto.projectId);
+      this.core.store.insert<PortRow>('neutron_ports', {
+        network_id: network.id, project_id: auto.projectId, name: '', mac: neutronMac(),
+        security_groups: JSON.stringify(auto.groups), device_id: server.id, device_owner: 'compute:nova', made_by_nova: 1,
+      });
+      this.pendingAuto.delete(server.id);
+    }
+    return this.core.store.portsOf({ deviceId: server.id }).map((port) => {
+      const subnet = this.core.store.subnetOf(port.network_id);
+      if (!subnet?.engine_network) throw notFound(`Network ${port.network_id} of port ${port.id} has no subnet any more.`);
+      return { network: subnet.engine_network, mac: port.mac, aliases: [hostname], portId: port.id };
+    });
+  }
+
+  /** The project's default network, made with a free /24 on first use (one at a time, so two boots make one). */
+  private autoNetwork(projectId: string): Promise<NetworkRow> {
+    const run = this.autoChain.then(async () => {
+      const found = this.core.store.db.prepare('SELECT * FROM neutron_networks WHERE project_id = ? AND auto_allocated = 1 ORDER BY created_at LIMIT 1').get(projectId) as NetworkRow | undefined;
+      if (found && this.core.store.subnetOf(found.id)) return found;
+      const network = found ?? this.core.store.insert<NetworkRow>('neutron_networks', { project_id: projectId, name: autoNetworkName, auto_allocated: 1 });
+      const made = await this.core.engine.create(engineNetworkName(network.id), { labels: { 'org.openstack.network-id': network.id } });
+      this.core.store.insert<SubnetRow>('neutron_subnets', {
+        network_id: network.id, project_id: projectId, name: 'auto_allocated_subnet_v4', cidr: made.subnet, gateway_ip: made.gateway, engine_network: made.id,
+      });
+      return network;
+    });
+    this.autoChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async bound(serverId: string, info: InstanceInfo): Promise<ServerRecord['addresses']> {
+    const addresses: ServerRecord['addresses'] = {};
+    for (const port of this.core.store.portsOf({ deviceId: serverId })) {
+      const found = Object.entries(info.addresses).flatMap(([, list]) => list).find((a) => a.mac === port.mac);
+      this.core.store.update('neutron_ports', port.id, { fixed_ip: found?.address ?? null });
+      const network = this.core.store.get<NetworkRow>('neutron_networks', port.network_id);
+      if (found) (addresses[network.name] ??= []).push({ address: found.address, mac: port.mac });
+    }
+    await this.core.sync.all();
+    return addresses;
+  }
+
+  async release(serverId: string): Promise<void> {
+    this.pendingAuto.delete(serverId);
+    for (const port of this.core.store.portsOf({ deviceId: serverId })) {
+      if (port.made_by_nova === 1) {
+        this.core.store.db.prepare('UPDATE neutron_floating_ips SET port_id = NULL WHERE port_id = ?').run(port.id);
+        this.core.store.delete('neutron_ports', port.id);
+      } else {
+        this.core.store.update('neutron_ports', port.id, { device_id: '', device_owner: '', fixed_ip: null });
+      }
+    }
+    await this.core.sync.all();
+  }
+}

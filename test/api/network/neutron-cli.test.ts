@@ -1,0 +1,147 @@
+/**
+ * Neutron with the real `openstack` CLI over a real `intermodal serve`: networks, subnets,
+ * servers on them reaching each other by address and name, isolation between networks,
+ * security group rules opened and closed live, a floating IP reachable from the host's
+ * loopback, the default network made on first use, `quota show`, and nothing left on the
+ * host once servers and networks are deleted.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { hostNames } from '../../../engine/network/host-names.js';
+import { runCli } from '../../helpers/cli.js';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { startTestCloud, type TestCloud } from '../../helpers/test-cloud.js';
+import { makeNetworkImage } from './network-image.js';
+
+const json = <T>(s: string): T => JSON.parse(s) as T;
+
+describe('neutron with the real openstack CLI', function () {
+  this.timeout(600_000);
+  let cloud: TestCloud;
+  let work: string;
+  const ids: Record<string, string> = {};
+
+  const os = (...args: string[]) => cloud.openstack(args);
+  const boot = async (name: string, ...args: string[]) => {
+    const s = json<{ id: string; status: string }>(await os('server', 'create', '--image', 'netbb', '--flavor', 'm1.tiny', ...args, '--wait', name, '-f', 'json'));
+    assert.equal(s.status, 'ACTIVE');
+    ids[name] = s.id;
+    return s.id;
+  };
+  const exec = (server: string, ...cmd: string[]) => runCli(cloud.dataDir, ['exec', `instance-${ids[server]}`, ...cmd]);
+  const addressOf = async (server: string, network: string) => {
+    const shown = json<{ addresses: Record<string, string[]> | string }>(await os('server', 'show', server, '-f', 'json'));
+    const addresses = typeof shown.addresses === 'string' ? parseAddresses(shown.addresses) : shown.addresses;
+    return addresses[network]![0]!;
+  };
+  const canFetch = async (from: string, address: string) => (await exec(from, 'wget', '-q', '-T', '2', '-O', '-', `http://${address}/`)).stdout.includes('hello-from-web');
+
+  before(async () => {
+    cloud = await startTestCloud('neutron-cli');
+    work = makeTempDir('neutron-cli-work');
+    await os('image', 'create', '--file', makeNetworkImage(work), '--container-format', 'docker', '--disk-format', 'raw', 'netbb');
+  });
+  after(async () => {
+    await cloud?.stop();
+    if (work) removeTempDir(work);
+  });
+
+  it('creates, lists, shows and deletes networks and subnets', async () => {
+    const net = json<{ id: string; name: string; status: string }>(await os('network', 'create', 'scratch', '-f', 'json'));
+    assert.equal(net.status, 'ACTIVE');
+    const subnet = json<{ cidr: string; gateway_ip: string; network_id: string }>(await os('subnet', 'create', '--network', 'scratch', '--subnet-range', '10.231.7.0/24', 'scratch-sub', '-f', 'json'));
+    assert.deepEqual([subnet.cidr, subnet.gateway_ip, subnet.network_id], ['10.231.7.0/24', '10.231.7.1', net.id]);
+    const listed = json<Array<{ Name: string; Subnets: string[] | string }>>(await os('network', 'list', '-f', 'json'));
+    assert.ok(listed.some((n) => n.Name === 'scratch'));
+    const shown = json<{ id: string; subnets: string[] | string }>(await os('network', 'show', 'scratch', '-f', 'json'));
+    assert.equal(shown.id, net.id);
+    await assert.rejects(os('subnet', 'create', '--network', 'scratch', '--subnet-range', '10.231.7.0/33', 'bad'), /cidr|subnet/i);
+    await os('network', 'delete', 'scratch');
+    await assert.rejects(os('network', 'show', 'scratch'), /No Network found|not found/i);
+  });
+
+  it('boots servers on a network that reach each other by address and by name; another network is isolated', async () => {
+    await os('network', 'create', 'net1');
+    await os('subnet', 'create', '--network', 'net1', '--subnet-range', '10.231.1.0/24', 'sub1');
+    await os('network', 'create', 'net2');
+    await os('subnet', 'create', '--network', 'net2', '--subnet-range', '10.231.2.0/24', 'sub2');
+    await boot('a1', '--network', 'net1');
+    await boot('a2', '--network', 'net1');
+    await boot('b1', '--network', 'net2');
+    const list = json<Array<{ Name: string; Networks: Record<string, string[]> | string }>>(await os('server', 'list', '-f', 'json'));
+    const a2 = await addressOf('a2', 'net1');
+    assert.match(a2, /^10\.231\.1\.\d+$/);
+    assert.ok(JSON.stringify(list).includes(a2), 'server list shows the address');
+    const port = json<Array<{ 'MAC Address': string; 'Fixed IP Addresses': unknown }>>(await os('port', 'list', '--server', 'a2', '-f', 'json'));
+    assert.equal(port.length, 1);
+    assert.match(port[0]!['MAC Address'], /^fa:16:3e(:[0-9a-f]{2}){3}$/);
+    assert.ok(JSON.stringify(port[0]!['Fixed IP Addresses']).includes(a2));
+
+    assert.equal((await exec('a1', 'ping', '-c', '1', '-W', '3', a2)).code, 0, 'a1 pings a2 by address');
+    assert.equal((await exec('a1', 'ping', '-c', '1', '-W', '3', 'a2')).code, 0, 'a1 pings a2 by name');
+    const b1 = await addressOf('b1', 'net2');
+    assert.notEqual((await exec('a1', 'ping', '-c', '1', '-W', '2', b1)).code, 0, 'net1 cannot reach net2');
+    assert.notEqual((await exec('b1', 'ping', '-c', '1', '-W', '2', a2)).code, 0, 'net2 cannot reach net1');
+  });
+
+  it('opens and closes a TCP port live with a security group rule', async () => {
+    const group = json<{ id: string }>(await os('security', 'group', 'create', 'web', '-f', 'json'));
+    const userData = path.join(work, 'web.sh');
+    fs.writeFileSync(userData, '#!/bin/sh\nmkdir -p /www && echo hello-from-web > /www/index.html && httpd -p 80 -h /www\n');
+    await boot('web', '--network', 'net1', '--security-group', 'web', '--user-data', userData);
+    const web = await addressOf('web', 'net1');
+    assert.equal(await canFetch('a1', web), false, 'closed before any rule');
+    const rule = json<{ id: string }>(await os('security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '80', 'web', '-f', 'json'));
+    assert.equal(await canFetch('a1', web), true, 'open once the rule exists');
+    await os('security', 'group', 'rule', 'delete', rule.id);
+    assert.equal(await canFetch('a1', web), false, 'closed again once the rule is deleted');
+    const rules = json<Array<{ 'IP Protocol': string | null }>>(await os('security', 'group', 'rule', 'list', group.id, '-f', 'json'));
+    assert.ok(rules.every((r) => r['IP Protocol'] !== 'tcp'));
+  });
+
+  it('maps a floating IP from a loopback pool to a server, reachable from the host', async () => {
+    await os('security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '80', 'web');
+    await os('network', 'create', '--external', 'public');
+    await os('subnet', 'create', '--network', 'public', '--subnet-range', '127.0.100.0/24', 'public-sub');
+    const fip = json<{ floating_ip_address: string }>(await os('floating', 'ip', 'create', 'public', '-f', 'json'));
+    assert.match(fip.floating_ip_address, /^127\.0\.100\.\d+$/);
+    await os('server', 'add', 'floating', 'ip', 'web', fip.floating_ip_address);
+    const answer = await (await fetch(`http://${fip.floating_ip_address}/`, { signal: AbortSignal.timeout(5000) })).text();
+    assert.match(answer, /hello-from-web/);
+    await os('server', 'remove', 'floating', 'ip', 'web', fip.floating_ip_address);
+    await assert.rejects(fetch(`http://${fip.floating_ip_address}/`, { signal: AbortSignal.timeout(2000) }));
+    await os('floating', 'ip', 'delete', fip.floating_ip_address);
+  });
+
+  it('boots a server with no network on the project default network, and shows quotas', async () => {
+    await boot('auto1');
+    const address = await addressOf('auto1', 'auto_allocated_network');
+    assert.match(address, /^\d+\.\d+\.\d+\.\d+$/);
+    const quota = json<Array<{ Resource: string; Limit: number }> | Record<string, number>>(await os('quota', 'show', '-f', 'json'));
+    const text = JSON.stringify(quota);
+    assert.match(text, /instances/);
+    assert.match(text, /(networks|network)/);
+  });
+
+  it('leaves no interface, namespace or rule behind once servers and networks are deleted', async () => {
+    await os('server', 'delete', '--wait', ...Object.keys(ids));
+    for (const name of ['net1', 'net2', 'public', 'auto_allocated_network']) await os('network', 'delete', name);
+    const names = hostNames(cloud.dataDir);
+    const links = (JSON.parse(execFileSync('ip', ['-j', 'link']).toString()) as { ifname: string }[]).map((l) => l.ifname).filter((n) => names.linkPattern.test(n));
+    assert.deepEqual(links, []);
+    const namespaces = fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns').filter((n) => names.namespacePattern.test(n)) : [];
+    assert.deepEqual(namespaces, []);
+    const tables = execFileSync('nft', ['list', 'tables']).toString();
+    assert.doesNotMatch(tables, new RegExp(`\\b${names.table}(_fip)?\\b`));
+  });
+});
+
+/** `net1=10.0.0.2, 10.0.0.3; net2=...` as OSC prints addresses in some versions. */
+function parseAddresses(text: string): Record<string, string[]> {
+  return Object.fromEntries(text.split(';').map((part) => part.trim()).filter(Boolean).map((part) => {
+    const [net, list] = part.split('=');
+    return [net!.trim(), list!.split(',').map((a) => a.trim())];
+  }));
+}
