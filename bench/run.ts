@@ -18,6 +18,7 @@ import { benchContainerRun } from './container-run.bench.js';
 import { benchRedisPong } from './redis-pong.bench.js';
 import { benchRegistry } from './registry-pull.bench.js';
 import { benchCloudApi } from './cloud-api.bench.js';
+import { benchBuild } from './build.bench.js';
 import { benchDriverBoot } from './driver-boot.bench.js';
 
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string', default: defaultDataDir }, runs: { type: 'string', default: '5' }, only: { type: 'string' } } });
@@ -37,6 +38,7 @@ try {
   if (selected('redis')) rows.push(await benchRedisPong(path.join(scratch, 'redis-data'), cacheDir, dockerd, 10));
   if (selected('registry')) rows.push(...(await benchRegistry({ cacheDir, scratch, dockerd, runs })));
   if (selected('cloud')) rows.push(...(await benchCloudApi(scratch, dockerd, 100)));
+  if (selected('build')) rows.push(...(await benchBuild(scratch, dockerd, runs)));
   if (selected('drivers')) rows.push(...(await benchDriverBoot(scratch, dockerd, 50)));
 } finally {
   if ('stop' in dockerd) await dockerd.stop();

@@ -29,7 +29,9 @@ export function makeDirectoryInRoot(root: string, inside: string, owner?: { uid:
     }
     if (stat && !stat.isDirectory()) throw new InvalidArgumentError(`cannot create directory '${current}': a file is in the way`);
     if (!stat) {
-      fs.mkdirSync(host, { mode: 0o755 });
+      // Recursive: a symlink in the image may point at a path whose parents are missing too.
+      // Every existing component was resolved within the root, so only new ones are made.
+      fs.mkdirSync(host, { mode: 0o755, recursive: true });
       fs.chmodSync(host, 0o755);
       if (owner) fs.lchownSync(host, owner.uid, owner.gid);
     }
