@@ -6,7 +6,7 @@
  *
  * LIMITATIONS against the local driver: the root disk size is recorded, not enforced;
  * networking is off (network mode none) until the project's networking reaches Docker
- * hosts; a user's stop is remembered by the driver (user-stops.ts), not by the daemon;
+ * hosts; a user's stop and a resized disk are remembered by the driver (driver-state.ts);
  * a snapshot's image config keeps the instance's labels (Docker's commit merges them in);
  * a boot script needs /bin/sh in the image (looked up through Docker's archive API).
  */
@@ -19,14 +19,15 @@ import { InstanceLabels, containerName } from '../local/instance-labels.js';
 import { limitsFor } from '../local/instance-limits.js';
 import { DockerApi, type DockerEndpoint, readAll, statusError } from './docker-api.js';
 import { type DockerContainer, type DockerStats, demuxLogs, dockerInstanceInfo, isLive } from './docker-container-info.js';
+import { localCgroupStats } from './docker-cgroup.js';
 import { commitToStore } from './docker-images.js';
 import { checkSpawn, dockerDriverName, hostLimits, spawnOnDaemon } from './docker-spawn.js';
-import { UserStops } from './user-stops.js';
+import { DockerDriverState } from './driver-state.js';
 
 export interface DockerComputeDriverOptions extends DockerEndpoint {
   /** How long spawn watches a started process before calling it up (ms); default 300. */
   earlyExitWindowMs?: number;
-  /** Where the driver keeps its own state (user stops); in memory only when omitted. */
+  /** Where the driver keeps its own state (user stops, resized disks); in memory only when omitted. */
   stateFile?: string;
   /** Name reported as the hypervisor host; the daemon's own name when omitted. */
   hostName?: string;
@@ -48,19 +49,19 @@ export class DockerComputeDriver implements ComputeDriver {
   readonly type = 'docker';
   readonly api: DockerApi;
   private readonly earlyExitWindowMs: number;
-  private readonly stops: UserStops;
+  private readonly state: DockerDriverState;
   private readonly timeoutMs: number;
 
   constructor(private readonly engine: Engine, private readonly options: DockerComputeDriverOptions) {
     this.api = new DockerApi(options);
     this.earlyExitWindowMs = options.earlyExitWindowMs ?? 300;
-    this.stops = new UserStops(options.stateFile);
+    this.state = new DockerDriverState(options.stateFile);
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
   async spawn(request: SpawnRequest): Promise<InstanceInfo> {
     const checked = checkSpawn(this.engine, request);
-    this.stops.clear(request.instanceId);
+    this.state.forget(request.instanceId);
     const c = await spawnOnDaemon(this.api, this.engine, checked, this.earlyExitWindowMs);
     return this.info(request.instanceId, c);
   }
@@ -74,7 +75,7 @@ export class DockerComputeDriver implements ComputeDriver {
         if (!(err instanceof NotFoundError)) throw err;
       }
     }
-    this.stops.clear(instanceId);
+    this.state.forget(instanceId);
   }
 
   async listInstances(): Promise<string[]> {
@@ -87,7 +88,7 @@ export class DockerComputeDriver implements ComputeDriver {
 
   async powerOn(instanceId: string): Promise<void> {
     const c = await this.current(instanceId);
-    this.stops.clear(instanceId);
+    this.state.clearStopped(instanceId);
     await this.call('POST', `/containers/${c.Id}/start`);
   }
 
@@ -95,7 +96,7 @@ export class DockerComputeDriver implements ComputeDriver {
     if (timeoutSeconds !== undefined && (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0)) throw new InvalidArgumentError(`invalid stop timeout ${timeoutSeconds}`);
     const c = await this.current(instanceId);
     // Marked first: the exit the stop causes must not read as a crash.
-    this.stops.mark(instanceId);
+    this.state.markStopped(instanceId);
     if (c.State.Status === 'paused') await this.call('POST', `/containers/${c.Id}/unpause`);
     await this.call('POST', `/containers/${c.Id}/stop`, { t: timeoutSeconds === undefined ? undefined : Math.round(timeoutSeconds) }, (timeoutSeconds ?? 10) * 1000 + this.timeoutMs);
   }
@@ -103,7 +104,7 @@ export class DockerComputeDriver implements ComputeDriver {
   async reboot(instanceId: string, type: 'SOFT' | 'HARD'): Promise<void> {
     if (type !== 'SOFT' && type !== 'HARD') throw new InvalidArgumentError(`reboot type must be SOFT or HARD, not '${String(type)}'`);
     const c = await this.current(instanceId);
-    this.stops.clear(instanceId);
+    this.state.clearStopped(instanceId);
     if (type === 'SOFT') {
       if (c.State.Status === 'paused') await this.call('POST', `/containers/${c.Id}/unpause`);
       await this.call('POST', `/containers/${c.Id}/restart`, {}, 10_000 + this.timeoutMs);
@@ -147,7 +148,7 @@ export class DockerComputeDriver implements ComputeDriver {
     const c = await this.current(instanceId);
     // The daemon applies it to the live cgroup and keeps it for the next start.
     await this.call('POST', `/containers/${c.Id}/update`, {}, this.timeoutMs, hostLimits(limits));
-    this.diskOverrides.set(instanceId, resources.diskGb);
+    this.state.setResizedDisk(instanceId, resources.diskGb);
   }
 
   async rebuild(instanceId: string, request: SpawnRequest): Promise<InstanceInfo> {
@@ -170,7 +171,7 @@ export class DockerComputeDriver implements ComputeDriver {
       // The live limits (a resize changes them), the disk from the flavor recorded.
       used.vcpus += c.HostConfig.NanoCpus / 1e9;
       used.memoryMb += Math.round(c.HostConfig.Memory / mib);
-      used.diskGb += this.diskOverrides.get(id) ?? (Number(listed.Labels[InstanceLabels.diskGb]) || 0);
+      used.diskGb += this.state.resizedDisk(id) ?? (Number(listed.Labels[InstanceLabels.diskGb]) || 0);
     }
     let localGb = 0;
     if (this.api.isLocal && fs.existsSync(info.DockerRootDir)) {
@@ -194,9 +195,6 @@ export class DockerComputeDriver implements ComputeDriver {
   close(): void {
     this.api.close();
   }
-
-  /** Disk sizes from resizes (a container's labels cannot change); the label counts otherwise. */
-  private readonly diskOverrides = new Map<string, number>();
 
   private async listOurs(): Promise<ListedContainer[]> {
     const filters = JSON.stringify({ label: [`${InstanceLabels.driver}=${dockerDriverName}`, InstanceLabels.instanceId] });
@@ -243,8 +241,12 @@ export class DockerComputeDriver implements ComputeDriver {
   }
 
   private async info(instanceId: string, c: DockerContainer): Promise<InstanceInfo> {
-    const stats = isLive(c) ? await this.api.json<DockerStats>('GET', `/containers/${c.Id}/stats`, { query: { stream: false, 'one-shot': true }, timeoutMs: this.timeoutMs }).catch(() => undefined) : undefined;
-    return dockerInstanceInfo(instanceId, c, stats, this.stops.has(instanceId), (n) => this.logs(c.Id, n));
+    let stats: DockerStats | undefined;
+    if (isLive(c)) {
+      stats = this.api.isLocal ? localCgroupStats(c) : undefined;
+      stats ??= await this.api.json<DockerStats>('GET', `/containers/${c.Id}/stats`, { query: { stream: false, 'one-shot': true }, timeoutMs: this.timeoutMs }).catch(() => undefined);
+    }
+    return dockerInstanceInfo(instanceId, c, stats, this.state.stoppedByUser(instanceId), (n) => this.logs(c.Id, n));
   }
 
   /** The container config of the image the instance was made from (our store's). */

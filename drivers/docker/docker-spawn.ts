@@ -127,7 +127,15 @@ async function putFiles(api: DockerApi, id: string, request: SpawnRequest, withB
   // Only files: Docker creates missing parents (0755) and leaves existing directories as they are.
   for (const e of entries) await tar.add({ name: checkInstancePath(e.path).join('/'), type: 'file', size: e.contents.length, mode: e.mode, mtime }, e.contents);
   await tar.finish();
-  await api.json('PUT', `/containers/${id}/archive`, { query: { path: '/' }, body: await bytes, contentType: 'application/x-tar' });
+  try {
+    await api.json('PUT', `/containers/${id}/archive`, { query: { path: '/' }, body: await bytes, contentType: 'application/x-tar' });
+  } catch (err) {
+    // The daemon extracts in the container's root and refuses a path it cannot follow there
+    // (through a file, or a symlink pointing out of the image): the request's fault.
+    const text = (err as Error).message;
+    if (/Error processing tar file/.test(text)) throw new InvalidArgumentError(`an injected file cannot be written in the image: ${text.replace(/^.*Error processing tar file(\(exit status \d+\))?:\s*/, '')}`, { cause: err });
+    throw err;
+  }
 }
 
 /** Polls the container for the window: an instance that dies at once is reported down, not up. */

@@ -1,0 +1,114 @@
+/**
+ * The docker driver's refusals and its image handling, on a private dockerd: bad input
+ * gets a clear error and leaves nothing on the daemon; our image reaches the daemon under
+ * its own id (docker load of our archive gives the same image ID), once.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { type PrivateDockerd, startDockerd } from '../../../bench/lib/dockerd.js';
+import { PowerState } from '../../../drivers/compute-driver.js';
+import { DockerComputeDriver } from '../../../drivers/docker/index.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../../engine/errors.js';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { openTestEngine, type TestEngine } from '../../helpers/test-engine.js';
+import { importFixtureImages } from '../../conformance/conformance-targets.js';
+import { bootImage, type ImageFixtures, makeImageFixtures, removeImageFixtures, spawnRequest } from '../local/driver-fixture.js';
+
+describe('drivers/docker refusals and image transfer (private dockerd)', function () {
+  this.timeout(120_000);
+  let images: ImageFixtures;
+  let root: string;
+  let dockerd: PrivateDockerd | undefined;
+  let t: TestEngine;
+  let driver: DockerComputeDriver;
+
+  before(async function () {
+    images = makeImageFixtures();
+    root = makeTempDir('docker-refusals');
+    const started = await startDockerd(root);
+    if (!('docker' in started)) {
+      console.log(`      skipped: dockerd cannot start here: ${started.reason}`);
+      this.skip();
+    }
+    dockerd = started;
+  });
+  after(async () => {
+    await dockerd?.stop();
+    removeTempDir(root);
+    removeImageFixtures(images);
+  });
+  beforeEach(async () => {
+    t = openTestEngine('docker-refusals-engine');
+    await importFixtureImages(t.engine, images);
+    driver = new DockerComputeDriver(t.engine, { endpoint: `unix://${path.join(root, 'docker.sock')}` });
+  });
+  afterEach(() => {
+    const left = containers();
+    if (left.length > 0) dockerd!.docker(['rm', '-f', ...left]);
+    driver.close();
+    t.destroy();
+  });
+
+  const containers = (): string[] => dockerd!.docker(['ps', '-a', '--format', '{{.Names}}']).split('\n').filter(Boolean);
+  const daemonImages = (): string[] => dockerd!.docker(['images', '-q', '--no-trunc']).split('\n').filter(Boolean);
+  const loadEvents = (since: number): number => dockerd!.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=image', '--filter', 'event=load', '--format', '{{.ID}}']).split('\n').filter(Boolean).length;
+
+  it('loads our image into the daemon under its own id, untagged, and only once', async () => {
+    const id = t.engine.images.resolve(bootImage).id;
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await driver.spawn(spawnRequest('i-1'));
+    assert.ok(daemonImages().includes(id), `the daemon has ${id}: ${daemonImages().join(', ')}`);
+    assert.equal(dockerd!.docker(['image', 'inspect', '-f', '{{len .RepoTags}}', id]).trim(), '0', 'no name was given to it');
+    assert.equal(dockerd!.docker(['inspect', '-f', '{{.Image}}', 'instance-i-1']).trim(), id, 'the container runs that very image');
+    await driver.spawn(spawnRequest('i-2'));
+    assert.equal(loadEvents(since), 1, 'a second instance of the image loads nothing');
+  });
+
+  it('refuses bad requests before anything reaches the daemon', async () => {
+    const before = daemonImages();
+    await assert.rejects(driver.spawn(spawnRequest('i-x', { image: 'no/such:image' })), NotFoundError);
+    await assert.rejects(driver.spawn(spawnRequest('bad id!')), InvalidArgumentError);
+    await assert.rejects(driver.spawn(spawnRequest('i-x', { resources: { vcpus: 0, memoryMb: 64, diskGb: 0 } })), /vcpus must be a positive number/);
+    await assert.rejects(driver.spawn(spawnRequest('i-x', { resources: { vcpus: 1, memoryMb: 2, diskGb: 0 } })), InvalidArgumentError);
+    await assert.rejects(driver.spawn(spawnRequest('i-x', { files: [{ path: 'etc/relative', contents: Buffer.from('x') }] })), /must be absolute/);
+    await assert.rejects(driver.spawn(spawnRequest('i-x', { files: [{ path: '/etc/../../host', contents: Buffer.from('x') }] })), /contains '\.\.'/);
+    assert.deepEqual(containers(), []);
+    assert.deepEqual(daemonImages(), before, 'no image was loaded for a refused request');
+  });
+
+  it('removes the container again when the daemon refuses an injected file', async () => {
+    // /bin/busybox is a file: nothing can be written below it.
+    await assert.rejects(driver.spawn(spawnRequest('i-file', { files: [{ path: '/bin/busybox/x', contents: Buffer.from('x') }] })), (err: Error) =>
+      err instanceof InvalidArgumentError && /injected file cannot be written in the image: open \/bin\/busybox\/x: not a directory/.test(err.message));
+    assert.deepEqual(containers(), []);
+    assert.deepEqual(await driver.listInstances(), []);
+  });
+
+  it('never writes through an image symlink onto the host', async () => {
+    // /escape is a symlink to a host directory; the daemon resolves it inside the image, where it leads nowhere.
+    await assert.rejects(driver.spawn(spawnRequest('i-esc', { files: [{ path: '/escape/evil', contents: Buffer.from('pwned') }] })), InvalidArgumentError);
+    assert.deepEqual(fs.readdirSync(images.hostTarget), [], 'nothing appeared in the host directory the symlink names');
+    assert.deepEqual(containers(), []);
+  });
+
+  it('leaves a same-named container it did not create alone', async () => {
+    const id = t.engine.images.resolve(bootImage).id;
+    await driver.spawn(spawnRequest('loader'));
+    await driver.destroy('loader');
+    dockerd!.docker(['create', '--name', 'instance-taken', '--network', 'none', id]);
+    await assert.rejects(driver.spawn(spawnRequest('taken')), FailedPreconditionError);
+    await assert.rejects(driver.getInfo('taken'), NotFoundError);
+    await driver.destroy('taken');
+    assert.deepEqual(containers(), ['instance-taken'], 'the foreign container is untouched');
+  });
+
+  it('maps the daemon\'s state refusals to the engine\'s categories', async () => {
+    await assert.rejects(driver.powerOff('nobody'), NotFoundError);
+    await driver.spawn(spawnRequest('i-off'));
+    await driver.powerOff('i-off', 5);
+    await assert.rejects(driver.pause('i-off'), FailedPreconditionError);
+    await driver.powerOff('i-off', 5);
+    assert.equal((await driver.getInfo('i-off')).powerState, PowerState.SHUTDOWN, 'a second stop is not an error');
+  });
+});
