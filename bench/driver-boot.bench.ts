@@ -8,6 +8,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DockerComputeDriver } from '../drivers/docker/index.js';
+import { loadEngineConfig } from '../engine/config.js';
+import { Engine } from '../engine/engine.js';
+import { loadImageArchive } from '../engine/images/archive/load.js';
 import { cliPath } from '../test/helpers/cli.js';
 import { buildDockerArchive, makeBusyboxRootfs } from '../test/helpers/image-fixtures.js';
 import type { PrivateDockerd } from './lib/dockerd.js';
@@ -125,6 +129,12 @@ export async function benchDriverBoot(scratch: string, dockerd: PrivateDockerd |
         name: `boot → ACTIVE via the API, docker driver, p50 of ${boots} (p99 ${percentile(docker, 99).toFixed(0)} ms; docker run -d p99 ${dockerRun99.toFixed(0)} ms)`, ours: dockerP50, unit: 'ms',
         peers: { 'docker run -d': dockerRun }, target: '≤ 1.2× docker run -d', met: dockerP50 <= 1.2 * dockerRun, note,
       });
+      const direct = await directSpawns(scratch, archive, socket, boots);
+      const directP50 = median(direct);
+      rows.push({
+        name: `docker driver spawn called directly, no early-exit window, p50 of ${boots} (p99 ${percentile(direct, 99).toFixed(0)} ms)`, ours: directP50, unit: 'ms',
+        peers: { 'docker run -d': dockerRun }, target: '≤ 1.2× docker run -d', met: directP50 <= 1.2 * dockerRun, note,
+      });
     } finally {
       const left = dockerd.docker(['ps', '-aq', '--filter', 'label=org.intermodal.driver=docker']).split('\n').filter(Boolean);
       if (left.length > 0) dockerd.docker(['rm', '-f', ...left]);
@@ -133,4 +143,37 @@ export async function benchDriverBoot(scratch: string, dockerd: PrivateDockerd |
     rows.push({ name: 'boot → ACTIVE via the API, docker driver', ours: NaN, unit: 'ms', peers: {}, target: '≤ 1.2× docker run -d', met: undefined, note: `not run: ${dockerd.reason}` });
   }
   return rows;
+}
+
+/**
+ * The driver's own cost: spawn called in-process with the config-drive file the API always
+ * injects, and no early-exit window (the API server watches 300 ms, which `docker run -d`
+ * does not), so the figure compares like with like.
+ */
+async function directSpawns(scratch: string, archive: string, socket: string, boots: number): Promise<number[]> {
+  const dataDir = path.join(scratch, 'drivers-direct');
+  const engine = Engine.open(loadEngineConfig({ dataDir }));
+  const driver = new DockerComputeDriver(engine, { endpoint: `unix://${socket}`, earlyExitWindowMs: 0 });
+  const samples: number[] = [];
+  const ids: string[] = [];
+  try {
+    const [image] = await loadImageArchive(engine, fs.createReadStream(archive));
+    const request = (id: string) => ({
+      instanceId: id, name: id, image: image!.id, resources: { vcpus: 1, memoryMb: 128, diskGb: 1 }, labels: {},
+      files: [{ path: '/mnt/config/openstack/latest/meta_data.json', contents: Buffer.from(JSON.stringify({ uuid: id, name: id })) }],
+    });
+    await driver.spawn(request('direct-warm'));
+    ids.push('direct-warm');
+    for (let i = 0; i < boots; i++) {
+      const id = `direct-${i}`;
+      samples.push(await timeMs(() => driver.spawn(request(id))));
+      ids.push(id);
+    }
+  } finally {
+    for (const id of ids) await driver.destroy(id).catch(() => undefined);
+    driver.close();
+    engine.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  return samples;
 }
