@@ -3,8 +3,8 @@
  * the same validation, quotas and records as the HTTP API, so a stack's servers are
  * ordinary servers in `openstack server list`, and calls that wait for the end state.
  */
-import { NotFoundError } from '../../engine/errors.js';
-import type { RequestContext } from '../http/request-context.js';
+import { ForbiddenError, NotFoundError } from '../../engine/errors.js';
+import { isAdmin, type RequestContext } from '../http/request-context.js';
 import type { ComputeDeps } from './compute-deps.js';
 import { statusOf } from './compute-views.js';
 import { createServers } from './server-requests.js';
@@ -67,6 +67,35 @@ export class ComputeFacade {
 
   consoleOutput(id: string, lines?: number): Promise<string> {
     return this.deps.manager.driver.getConsoleOutput(id, lines);
+  }
+
+  /** Creates a flavor (admins only, as POST /flavors); Heat's OS::Nova::Flavor. */
+  createFlavor(ctx: RequestContext, input: { id?: string; name: string; vcpus: number; ram: number; disk: number; ephemeral?: number; swap?: number; rxtxFactor?: number; isPublic?: boolean; extraSpecs?: Record<string, string> }) {
+    if (!isAdmin(ctx)) throw new ForbiddenError('Policy does not allow os_compute_api:os-flavor-manage:create to be performed.');
+    const flavor = this.deps.flavors.create(input);
+    if (input.extraSpecs && Object.keys(input.extraSpecs).length > 0) this.deps.flavors.setExtraSpecs(flavor.id, input.extraSpecs);
+    return this.deps.flavors.get(flavor.id);
+  }
+
+  /** Replaces a flavor's extra specs (admins only). */
+  setFlavorExtraSpecs(ctx: RequestContext, id: string, specs: Record<string, string>): void {
+    if (!isAdmin(ctx)) throw new ForbiddenError('Policy does not allow os_compute_api:os-flavor-extra-specs:create to be performed.');
+    for (const key of Object.keys(this.deps.flavors.get(id).extraSpecs)) if (!(key in specs)) this.deps.flavors.deleteExtraSpec(id, key);
+    this.deps.flavors.setExtraSpecs(id, specs);
+  }
+
+  flavorExtraSpecs(id: string): Record<string, string> {
+    return this.deps.flavors.get(id).extraSpecs;
+  }
+
+  /** Deletes a flavor (admins only); an unknown id is already gone. */
+  deleteFlavor(ctx: RequestContext, id: string): void {
+    if (!isAdmin(ctx)) throw new ForbiddenError('Policy does not allow os_compute_api:os-flavor-manage:delete to be performed.');
+    try {
+      this.deps.flavors.delete(id);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
   }
 
   createKeypair(ctx: RequestContext, name: string, publicKey?: string) {

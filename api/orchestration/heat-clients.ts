@@ -2,8 +2,21 @@
 import type { ComputeFacade } from '../compute/compute-facade.js';
 import type { RequestContext } from '../http/request-context.js';
 
+/** Wait condition signals, as the signal URL receives them. */
+export interface SignalBox {
+  /** Signals sent to the wait condition handle with this physical id, oldest first. */
+  received(handleId: string): Array<{ status?: string; reason?: string; data?: unknown; id?: string }>;
+  /** Forgets a handle's signals (the handle is deleted). */
+  clear(handleId: string): void;
+}
+
 export interface HeatClients {
   compute: ComputeFacade;
   /** The user who created (or last updated) the stack, with their roles then. */
   caller: RequestContext;
+  /** The content of a software config (SoftwareConfig, CloudConfig, MultipartMime) of the stack's project, by id. */
+  configContent(id: string): string | undefined;
+  signals: SignalBox;
+  /** The cloud's URL as its clients reach it: where signal URLs point. */
+  publicUrl(): string;
 }

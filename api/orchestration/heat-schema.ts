@@ -18,4 +18,6 @@ export const orchestrationMigrations: readonly string[] = [
      physical_id TEXT NOT NULL, resource_type TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, time INTEGER NOT NULL
    );
    CREATE INDEX stack_events_stack ON stack_events (stack_id, seq);`,
+  `CREATE TABLE stack_signals (seq INTEGER PRIMARY KEY AUTOINCREMENT, handle_id TEXT NOT NULL, body TEXT NOT NULL, time INTEGER NOT NULL);
+   CREATE INDEX stack_signals_handle ON stack_signals (handle_id, seq);`,
 ];

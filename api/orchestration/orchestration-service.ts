@@ -3,29 +3,45 @@ import { builtinResourceTypes, ResourceTypeRegistry, type ResourceType } from '.
 import type { CloudContext, MountedService } from '../cloud-server.js';
 import type { ComputeFacade } from '../compute/compute-facade.js';
 import { migrateService } from '../http/cloud-database.js';
+import { projectOf } from '../http/request-context.js';
 import type { HeatClients } from './heat-clients.js';
 import { orchestrationMigrations } from './heat-schema.js';
 import { orchestrationApi } from './orchestration-api.js';
+import { novaFlavorType } from './resources/nova-flavor.js';
 import { novaKeyPairType } from './resources/nova-keypair.js';
 import { novaServerType } from './resources/nova-server.js';
+import { resourceGroupType } from './resources/resource-group.js';
+import { cloudConfigType, configTypeNames, multipartMimeType, softwareConfigType } from './resources/software-config.js';
+import { waitConditionHandleType, waitConditionType } from './resources/wait-condition.js';
 import { StackRunner } from './stack-runner.js';
 import { StackStore } from './stack-store.js';
 
 /** Every resource type this cloud offers. */
 export function heatResourceTypes(): ResourceTypeRegistry<HeatClients> {
-  return new ResourceTypeRegistry<HeatClients>([...(builtinResourceTypes() as unknown as ResourceType<HeatClients>[]), novaServerType, novaKeyPairType]);
+  const registry: ResourceTypeRegistry<HeatClients> = new ResourceTypeRegistry<HeatClients>([
+    ...(builtinResourceTypes() as unknown as ResourceType<HeatClients>[]), novaServerType, novaKeyPairType, novaFlavorType,
+    softwareConfigType, cloudConfigType, multipartMimeType, waitConditionHandleType, waitConditionType,
+  ]);
+  registry.register(resourceGroupType(() => registry));
+  return registry;
 }
 
 export function orchestrationService(compute: () => ComputeFacade, onRunner?: (runner: StackRunner) => void) {
   return (cloud: CloudContext): MountedService => {
     migrateService(cloud.db, 'orchestration', orchestrationMigrations);
     const store = new StackStore(cloud.db);
-    const runner = new StackRunner(store, heatResourceTypes(), (stack) => ({ compute: compute(), caller: stack.caller }), cloud.log);
+    // Signal URLs point where clients reached the API last; the listener learns its public address only from requests.
+    let publicUrl = 'http://127.0.0.1';
+    const signals = { received: (id: string) => store.signals(id) as ReturnType<HeatClients['signals']['received']>, clear: (id: string) => store.clearSignals(id) };
+    const runner = new StackRunner(store, heatResourceTypes(), (stack) => ({
+      compute: compute(), caller: stack.caller, signals, publicUrl: () => publicUrl,
+      configContent: (id) => store.stateByPhysicalId(projectOf(stack.caller), id, configTypeNames)?.data.config as string | undefined,
+    }), cloud.log);
     onRunner?.(runner);
     return {
       prefix: '/heat-api',
       catalog: { type: 'orchestration', name: 'heat', path: '/heat-api/v1/%(project_id)s' },
-      plugin: async (app) => orchestrationApi(app, { deps: { tokens: cloud.identity.tokens, store, runner }, log: cloud.log }),
+      plugin: async (app) => orchestrationApi(app, { deps: { tokens: cloud.identity.tokens, store, runner, notePublicUrl: (url) => { publicUrl = url; } }, log: cloud.log }),
     };
   };
 }

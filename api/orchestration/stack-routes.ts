@@ -3,7 +3,7 @@
  * heatclient relies on, show, delete, events, resources, outputs, template, validate and
  * resource types. A stack belongs to its project: another project's stack is a 404.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../engine/errors.js';
 import { resourceTypeView, templateValidateView, type StackDefinition } from '../../translators/heat/index.js';
@@ -20,7 +20,11 @@ type Json = Record<string, any>;
 const stackNamePattern = /^[a-zA-Z][a-zA-Z0-9_.-]{0,254}$/;
 const maxStacksPerProject = 512;
 
-export interface StackRouteDeps { tokens: TokenValidator; store: StackStore; runner: StackRunner }
+export interface StackRouteDeps {
+  tokens: TokenValidator; store: StackStore; runner: StackRunner;
+  /** Told the URL a stack's creator reached us at: signal URLs point there. */
+  notePublicUrl?: (url: string) => void;
+}
 
 export function registerStackRoutes(app: FastifyInstance, deps: StackRouteDeps): void {
   const { store, runner } = deps;
@@ -33,6 +37,7 @@ export function registerStackRoutes(app: FastifyInstance, deps: StackRouteDeps):
   const writer = (request: FastifyRequest): RequestContext => {
     const ctx = caller(request);
     if (!canWrite(ctx)) throw forbidden('You are not authorized to use this action.');
+    deps.notePublicUrl?.(baseUrlOf(request));
     return ctx;
   };
   const stackOf = (request: FastifyRequest): StackRecord => {
@@ -136,7 +141,22 @@ export function registerStackRoutes(app: FastifyInstance, deps: StackRouteDeps):
     const stack = stackOf(request);
     const r = store.resources(stack.id).find((x) => x.name === (request.params as Json).resource);
     if (!r) throw new NotFoundError(`The Resource (${(request.params as Json).resource}) could not be found.`);
-    return { resource: { ...resourceView(base(request), stack, r, []), attributes: {} } };
+    const attributes = r.state ? await runner.attributes(stack, r.name).catch(() => ({})) : {};
+    return { resource: { ...resourceView(base(request), stack, r, []), attributes } };
+  });
+
+  // A wait condition handle's signal URL: the secret token in the URL stands for a login, so a boot script can call it.
+  app.post('/v1/:tenant/stacks/:name/:id/resources/:resource/signal', async (request, reply) => {
+    const p = request.params as Json;
+    const stack = stackOf(request);
+    const handle = store.resources(stack.id).find((r) => r.name === p.resource && r.type === 'OS::Heat::WaitConditionHandle');
+    if (!handle?.state) throw new NotFoundError(`The Resource (${p.resource}) could not be found.`);
+    const given = Buffer.from(String((request.query as Json).token ?? ''));
+    const expected = Buffer.from(String(handle.state.data.token ?? ''));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw forbidden('The signal token is not valid for this resource.');
+    const body = request.body;
+    store.addSignal(handle.physicalId, body !== null && typeof body === 'object' ? body : {});
+    return reply.code(200).send();
   });
 
   const outputs = async (request: FastifyRequest) => {

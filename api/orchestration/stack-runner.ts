@@ -216,6 +216,13 @@ export class StackRunner {
     return def.outputValues(resolver);
   }
 
+  /** Every attribute of one resource, as `stack resource show` lists them. */
+  async attributes(stack: StackRecord, name: string): Promise<Record<string, unknown>> {
+    const def = await compileStored(stack, this.registry);
+    if (!def.resources.has(name)) return {};
+    return (await this.contexts(stack, def).resolver.getAttr(name, [])) as Record<string, unknown>;
+  }
+
   async close(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }

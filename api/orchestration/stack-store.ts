@@ -115,6 +115,26 @@ export class StackStore {
     this.db.prepare('DELETE FROM stack_resources WHERE stack_id = ? AND name = ?').run(stackId, name);
   }
 
+  /** The state of a resource of one of `types` in a live stack of the project, by physical id. */
+  stateByPhysicalId(projectId: string, physicalId: string, types: readonly string[]): ResourceRecord['state'] | undefined {
+    const row = this.db.prepare(`SELECT r.state FROM stack_resources r JOIN stacks s ON s.id = r.stack_id
+        WHERE r.physical_id = ? AND s.project_id = ? AND s.deleted_at IS NULL AND r.type IN (SELECT value FROM json_each(?)) AND r.state IS NOT NULL LIMIT 1`)
+      .get(physicalId, projectId, JSON.stringify(types)) as { state: string } | undefined;
+    return row ? JSON.parse(row.state) as ResourceRecord['state'] : undefined;
+  }
+
+  addSignal(handleId: string, body: unknown): void {
+    this.db.prepare('INSERT INTO stack_signals (handle_id, body, time) VALUES (?, ?, ?)').run(handleId, JSON.stringify(body), Date.now());
+  }
+
+  signals(handleId: string): unknown[] {
+    return (this.db.prepare('SELECT body FROM stack_signals WHERE handle_id = ? ORDER BY seq').all(handleId) as Array<{ body: string }>).map((r) => JSON.parse(r.body));
+  }
+
+  clearSignals(handleId: string): void {
+    this.db.prepare('DELETE FROM stack_signals WHERE handle_id = ?').run(handleId);
+  }
+
   addEvent(e: Omit<EventRecord, 'id' | 'time'>): EventRecord {
     const event = { ...e, id: randomUUID(), time: new Date() };
     this.db.prepare('INSERT INTO stack_events (id, stack_id, resource_name, physical_id, resource_type, status, reason, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')

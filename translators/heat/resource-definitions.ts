@@ -100,7 +100,7 @@ export function checkReference(ref: ResourceReference, from: string, all: Readon
   const mapping = mappings.get(ref.resource);
   if (ref.attribute === undefined || ref.attribute === 'show' || mapping?.kind !== 'type') return;
   const type = rs.registry?.get(mapping.type);
-  if (type === undefined || type.anyProperties === true) return;
+  if (type === undefined || type.anyProperties === true || type.anyAttributes === true) return;
   if (!Object.hasOwn(type.attributes, ref.attribute)) {
     fail(`resource "${ref.resource}" (${mapping.type}) has no attribute "${ref.attribute}" (it has: ${Object.keys(type.attributes).sort().join(', ') || 'none'})`);
   }

@@ -87,6 +87,11 @@ export interface ResourceType<C = unknown> {
   /** Accepts any properties unchecked and never replaces on update (OS::Heat::None). */
   readonly anyProperties?: boolean;
   /**
+   * Answers attribute names beyond its schema (OS::Heat::ResourceGroup: `resource.0`, or
+   * any member attribute as a list), so references to them are not refused at compile time.
+   */
+  readonly anyAttributes?: boolean;
+  /**
    * Checks across properties after each was checked alone. Returns undefined or the
    * problem, optionally naming the property it is about.
    */

@@ -6,6 +6,7 @@
  */
 import type { ResourceType } from '../../../translators/heat/index.js';
 import type { HeatClients } from '../heat-clients.js';
+import { bootableUserData } from './boot-user-data.js';
 
 const nets = (addresses: Record<string, Array<{ address: string }>>) =>
   Object.fromEntries(Object.entries(addresses).map(([net, list]) => [net, list.map((a) => a.address)]));
@@ -18,7 +19,7 @@ export const novaServerType: ResourceType<HeatClients> = {
     image: { type: 'string', description: 'Image name or id.', required: true },
     flavor: { type: 'string', description: 'Flavor name or id.', required: true },
     key_name: { type: 'string', description: 'Keypair to install for root.' },
-    user_data: { type: 'string', description: 'User data; a script starting with #! runs at boot.', default: '' },
+    user_data: { type: 'string', description: 'User data: a #! script, #cloud-config, MIME multipart, or a software config id; run at boot.', default: '' },
     user_data_format: { type: 'string', default: 'HEAT_CFNTOOLS', constraints: [{ kind: 'allowed_values', values: ['HEAT_CFNTOOLS', 'RAW', 'SOFTWARE_CONFIG'] }] },
     metadata: { type: 'map', description: 'Server metadata.', default: {}, updateAllowed: true },
     networks: { type: 'list', description: 'Networks (the default network is used until networking lands).', default: [] },
@@ -41,7 +42,9 @@ export const novaServerType: ResourceType<HeatClients> = {
   handler: {
     async create(ctx, p) {
       const { compute, caller } = ctx.clients;
-      const userData = String(p.user_data ?? '');
+      // A software config's id stands for its content (as Heat does for RAW and SOFTWARE_CONFIG; here for every format).
+      const given = String(p.user_data ?? '');
+      const userData = bootableUserData(ctx.clients.configContent(given) ?? given);
       const server = await compute.createServer(caller, {
         name: (p.name as string | undefined) ?? ctx.physicalName,
         imageRef: compute.imageId(caller, String(p.image)),
