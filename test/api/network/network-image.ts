@@ -1,9 +1,9 @@
-/** A busybox image for network tests: the fixture's applets plus ping, nc, wget, httpd and ip. */
+/** A busybox image for network tests: the fixture's applets plus ping, nc, httpd and ip. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildDockerArchive, makeBusyboxRootfs } from '../../helpers/image-fixtures.js';
 
-const networkApplets = ['ping', 'nc', 'wget', 'httpd', 'ip', 'nslookup', 'hostname', 'timeout'];
+const networkApplets = ['ping', 'nc', 'httpd', 'ip', 'nslookup', 'hostname', 'timeout'];
 
 /** Writes `net-busybox.tar` into `dir`: a shell that sleeps until SIGTERM. */
 export function makeNetworkImage(dir: string): string {

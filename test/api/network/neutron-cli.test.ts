@@ -36,7 +36,8 @@ describe('neutron with the real openstack CLI', function () {
     const addresses = typeof shown.addresses === 'string' ? parseAddresses(shown.addresses) : shown.addresses;
     return addresses[network]![0]!;
   };
-  const canFetch = async (from: string, address: string) => (await exec(from, 'wget', '-q', '-T', '2', '-O', '-', `http://${address}/`)).stdout.includes('hello-from-web');
+  // busybox-static's wget crashes (glibc's static resolver); nc speaks the HTTP request instead.
+  const canFetch = async (from: string, address: string) => (await exec(from, 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${address} 80`)).stdout.includes('hello-from-web');
 
   before(async () => {
     cloud = await startTestCloud('neutron-cli');
