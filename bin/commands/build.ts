@@ -33,7 +33,7 @@ export const buildCommand: Command = {
     const captured: Buffer[] = [];
     const out = quiet ? new PassThrough().on('data', (c: Buffer) => captured.push(c)) : ctx.out;
     try {
-      const result = await buildImage(ctx.engine(), ctx.containers(), {
+      const result = await buildImage(ctx.engine(), () => ctx.containers(), {
         contextDir: positionals[0]!, tags: values.tag ?? [], buildArgs, out,
         ...(values.file !== undefined && { dockerfile: values.file }),
         ...(values['no-cache'] && { noCache: true }),

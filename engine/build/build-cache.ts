@@ -13,6 +13,7 @@
 import crypto from 'node:crypto';
 import type { Engine } from '../engine.js';
 import { NotFoundError } from '../errors.js';
+import { type ImageConfig, parseImageConfig } from '../images/image-config.js';
 import type { ImageRecord } from '../images/image-store.js';
 import { leaseBlob, leasedOperation } from '../images/leased-operation.js';
 
@@ -48,8 +49,11 @@ export class BuildCache {
     )`);
   }
 
-  /** The image a step with this key made, recorded again if needed; undefined on a miss. */
-  async lookup(key: string): Promise<ImageRecord | undefined> {
+  /**
+   * The image a step with this key made; undefined on a miss. A hit is not necessarily in
+   * the image store (see `stored`): a fully cached rebuild then writes nothing at all.
+   */
+  lookup(key: string): ImageRecord | undefined {
     const row = this.engine.db.prepare('SELECT key, image_id, config, top_layer FROM build_cache WHERE key = ?').get(key) as CacheRow | undefined;
     if (!row) return undefined;
     try {
@@ -57,18 +61,38 @@ export class BuildCache {
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }
-    try {
-      if (row.top_layer !== null) this.engine.layers.require(row.top_layer);
-      return await leasedOperation(this.engine, async (lease) => {
-        const written = await this.engine.content.write(row.config, leaseBlob(lease));
-        return this.engine.images.add({ configDigest: written.digest, ...(row.top_layer !== null && { topLayer: row.top_layer }) }, []);
-      });
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+    if (row.top_layer !== null && this.engine.layers.get(row.top_layer) === undefined) {
       // Its layers were collected: the row is useless now.
       this.engine.db.prepare('DELETE FROM build_cache WHERE key = ?').run(key);
       return undefined;
     }
+    return { id: row.image_id, ...(row.top_layer !== null && { topLayer: row.top_layer }), createdAt: new Date(), refs: [] };
+  }
+
+  /** The image's config, from the content store or, for an image no longer stored, its cache row. */
+  config(image: ImageRecord): ImageConfig {
+    if (this.engine.content.has(image.id)) return this.engine.images.config(image.id);
+    return parseImageConfig(this.row(image.id).config, `cached image ${image.id}`);
+  }
+
+  /** The image, recorded in the image store again if a cache hit found it only here. */
+  async stored(image: ImageRecord): Promise<ImageRecord> {
+    try {
+      return this.engine.images.get(image.id);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    const row = this.row(image.id);
+    return leasedOperation(this.engine, async (lease) => {
+      const written = await this.engine.content.write(row.config, leaseBlob(lease));
+      return this.engine.images.add({ configDigest: written.digest, ...(row.top_layer !== null && { topLayer: row.top_layer }) }, []);
+    });
+  }
+
+  private row(imageId: string): CacheRow {
+    const row = this.engine.db.prepare('SELECT key, image_id, config, top_layer FROM build_cache WHERE image_id = ? LIMIT 1').get(imageId) as CacheRow | undefined;
+    if (!row) throw new NotFoundError(`image '${imageId}' not found`);
+    return row;
   }
 
   /** Records that the step with this key made `image`. */

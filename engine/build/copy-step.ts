@@ -28,7 +28,8 @@ export interface CopyStepInput {
   args: string;
   /** `--chown` after substitution. */
   chown?: string;
-  image: ImageRecord;
+  /** The image to write on, stored; called only when the step runs. */
+  base: () => Promise<ImageRecord>;
   workdir: string;
   source: SourceRoot;
   /** Whether sources come from a stage or image (owners kept) rather than the context (owners root). */
@@ -65,7 +66,7 @@ export async function copyStep(input: CopyStepInput): Promise<{ image: ImageReco
   if (cached) return { image: cached, cached: true };
   const dest = path.posix.isAbsolute(destArg) ? destArg : path.posix.join(input.workdir, destArg);
   const createdBy = `/bin/sh -c #(nop) ${instruction.keyword} ${sources.hash} in ${dest}`;
-  const image = await writeInSnapshot(engine, input.image, { createdBy }, async (root) => {
+  const image = await writeInSnapshot(engine, await input.base(), { createdBy }, async (root) => {
     const owner: Ownership = input.chown !== undefined ? chownOwner(root, input.chown, instruction) : input.fromImage ? 'keep' : { uid: 0, gid: 0 };
     const withMode = (entries: CopyEntry[]): CopyEntry[] => (chmod === undefined ? entries : entries.map((e) => (e.kind === 'symlink' ? e : { ...e, mode: parseInt(chmod, 8) })));
     try {

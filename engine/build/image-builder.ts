@@ -60,7 +60,8 @@ interface StageState {
 }
 
 /** Builds an image from a Dockerfile and a context directory. */
-export async function buildImage(engine: Engine, containers: ContainerService, options: BuildOptions): Promise<BuildResult> {
+/** `containers` is called only when a RUN step runs: a fully cached build never opens the container service. */
+export async function buildImage(engine: Engine, containers: () => ContainerService, options: BuildOptions): Promise<BuildResult> {
   const tags = options.tags.map((t) => formatReference(parseReference(t)));
   if (!fs.statSync(options.contextDir, { throwIfNoEntry: false })?.isDirectory()) throw new InvalidArgumentError(`build context '${options.contextDir}' is not a directory`);
   const dockerfile = options.dockerfile ?? path.join(options.contextDir, 'Dockerfile');
@@ -94,7 +95,7 @@ class BuildRun {
 
   constructor(
     private readonly engine: Engine,
-    private readonly containers: ContainerService,
+    private readonly containers: () => ContainerService,
     private readonly options: BuildOptions,
     private readonly plan: BuildPlan,
     private readonly escape: string,
@@ -117,7 +118,7 @@ class BuildRun {
         for (const instruction of stage.instructions) await this.runInstruction(state, instruction, true);
         this.built.push(state);
       }
-      result = this.built.at(-1)!.image;
+      result = this.note(await this.cache.stored(this.built.at(-1)!.image));
       return result;
     } finally {
       this.removeIntermediates(result?.id);
@@ -141,7 +142,7 @@ class BuildRun {
     }
     this.print(` ---> ${shortId(image.id)}`);
     const state: StageState = { stage, image, args: this.args.stageScope(), cmdSet: false };
-    const triggers = (this.engine.images.config(image.id).config?.OnBuild as string[] | null | undefined) ?? [];
+    const triggers = (this.cache.config(image).config?.OnBuild as string[] | null | undefined) ?? [];
     if (triggers.length > 0) {
       this.print(`# Executing ${triggers.length} build trigger${triggers.length === 1 ? '' : 's'}`);
       // Triggers run once, in the image built on this base; its descendants do not inherit them.
@@ -153,7 +154,7 @@ class BuildRun {
 
   private async runInstruction(state: StageState, instruction: Instruction, numbered: boolean): Promise<void> {
     if (numbered) this.header(instruction);
-    const config = this.engine.images.config(state.image.id).config ?? {};
+    const config = this.cache.config(state.image).config ?? {};
     const lookup = this.lookup(state, config);
     const expand = (text: string): string => {
       try {
@@ -169,7 +170,7 @@ class BuildRun {
         state.args.declare(instruction, lookup);
         // No new image; cached like any step so that an unchanged rebuild says so.
         const parts = { ...key, buildArgs: state.args.inScope() };
-        if (!(await this.fromCache(state, parts))) this.done(state, parts, state.image);
+        if (!(await this.fromCache(state, parts))) this.done(state, parts, await this.materialize(state));
         return;
       }
       case 'RUN':
@@ -193,7 +194,7 @@ class BuildRun {
     const createdBy = `${buildArgs.length > 0 ? `|${buildArgs.length} ${buildArgs.join(' ')} ` : ''}${argv.join(' ')}`;
     const parts = { ...key, buildArgs };
     if (await this.fromCache(state, parts)) return;
-    const image = await runStep({ engine: this.engine, containers: this.containers, image: state.image, argv, buildArgs, createdBy, out: this.options.out });
+    const image = await runStep({ engine: this.engine, containers: this.containers(), image: await this.materialize(state), argv, buildArgs, createdBy, out: this.options.out });
     this.done(state, parts, image);
   }
 
@@ -202,32 +203,34 @@ class BuildRun {
     const chown = instruction.flags.chown !== undefined ? expand(instruction.flags.chown) : undefined;
     if (instruction.keyword === 'ADD' && from !== undefined) throw lineError(instruction.line, 'ADD does not take --from; use COPY --from');
     const input = {
-      engine: this.engine, instruction, args, image: state.image, workdir: config.WorkingDir || '/', escape: this.escape,
+      engine: this.engine, instruction, args, base: () => this.materialize(state), workdir: config.WorkingDir || '/', escape: this.escape,
       ...(chown !== undefined && { chown }),
-      cached: async (contentHash: string) => (await this.fromCache(state, { ...key, contentHash })) ? state.image : undefined,
-    };
-    const finish = (result: { image: ImageRecord; cached: boolean }, contentHash?: string): void => {
-      if (!result.cached) this.done(state, { ...key, ...(contentHash !== undefined && { contentHash }) }, result.image);
-    };
-    let hash: string | undefined;
-    const withHash = (h: string): Promise<ImageRecord | undefined> => {
-      hash = h;
-      return input.cached(h);
     };
     if (from === undefined) {
-      finish(await copyStep({ ...input, cached: withHash, fromImage: false, source: { dir: this.options.contextDir, ignore: this.ignore, label: 'build context' } }), hash);
+      let parts = key;
+      const cached = async (contentHash: string): Promise<ImageRecord | undefined> => {
+        parts = { ...key, contentHash };
+        return (await this.fromCache(state, parts)) ? state.image : undefined;
+      };
+      const result = await copyStep({ ...input, cached, fromImage: false, source: { dir: this.options.contextDir, ignore: this.ignore, label: 'build context' } });
+      if (!result.cached) this.done(state, parts, result.image);
       return;
     }
+    // A stage's image ID stands for its content (it is the digest of a config that lists the
+    // layer digests), so the key needs no look inside it and a hit needs no mount.
     const source = this.sourceImage(from, instruction);
-    const result = await readImageFiles(this.engine, source, (root) => copyStep({ ...input, cached: withHash, fromImage: true, source: { dir: root, label: `stage '${from}'` } }));
-    finish(result, hash);
+    const parts = { ...key, contentHash: `image ${source.id}` };
+    if (await this.fromCache(state, parts)) return;
+    const stored = this.note(await this.cache.stored(source));
+    const result = await readImageFiles(this.engine, stored, (root) => copyStep({ ...input, cached: async () => undefined, fromImage: true, source: { dir: root, label: `stage '${from}'` } }));
+    this.done(state, parts, result.image);
   }
 
   private async workdir(state: StageState, args: string, config: ContainerConfig, key: CacheKeyParts): Promise<void> {
     const dir = path.posix.resolve(config.WorkingDir || '/', args);
     if (await this.fromCache(state, key)) return;
     const createdBy = `/bin/sh -c #(nop) WORKDIR ${dir}`;
-    const withLayer = await writeInSnapshot(this.engine, state.image, { createdBy, changes: [`WORKDIR ${dir}`] }, async (root) => {
+    const withLayer = await writeInSnapshot(this.engine, await this.materialize(state), { createdBy, changes: [`WORKDIR ${dir}`] }, async (root) => {
       const stat = fs.statSync(resolveInRoot(root, dir), { throwIfNoEntry: false });
       if (stat?.isDirectory()) return false;
       makeDirectoryInRoot(root, dir);
@@ -239,15 +242,15 @@ class BuildRun {
 
   private async configStep(state: StageState, key: CacheKeyParts, change: (c: ContainerConfig) => ContainerConfig, createdBy: string, announce: boolean): Promise<void> {
     if (await this.fromCache(state, key, announce)) return;
-    this.done(state, key, await commitConfigStep(this.engine, state.image, change, createdBy), announce);
+    this.done(state, key, await commitConfigStep(this.engine, await this.materialize(state), change, createdBy), announce);
   }
 
   /** A cache hit moves the stage on and prints Docker's lines; a miss returns false. */
   private async fromCache(state: StageState, parts: CacheKeyParts, announce = true): Promise<boolean> {
     if (this.options.noCache) return false;
-    const hit = await this.cache.lookup(cacheKey(parts));
+    const hit = this.cache.lookup(cacheKey(parts));
     if (!hit) return false;
-    state.image = this.note(hit);
+    state.image = hit;
     if (announce) this.print(` ---> Using cache\n ---> ${shortId(hit.id)}`);
     return true;
   }
@@ -273,6 +276,12 @@ class BuildRun {
   private lookup(state: StageState, config: ContainerConfig): VariableLookup {
     const env = envLookup(config.Env ?? []);
     return (name) => env(name) ?? state.args.get(name);
+  }
+
+  /** The stage's image, in the image store (a cache hit may not be) for a step to build on. */
+  private async materialize(state: StageState): Promise<ImageRecord> {
+    state.image = this.note(await this.cache.stored(state.image));
+    return state.image;
   }
 
   private note(image: ImageRecord): ImageRecord {
