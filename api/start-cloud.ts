@@ -5,6 +5,7 @@
 import type winston from 'winston';
 import type { ContainerService } from '../engine/containers/container-service.js';
 import type { Engine } from '../engine/engine.js';
+import { NetworkService } from '../engine/network/network-service.js';
 import { type CloudContext, type CloudServer, createCloudServer } from './cloud-server.js';
 import { type BootstrapResult, bootstrapIdentity } from './identity/bootstrap.js';
 import { computeDriverFromConfig } from '../drivers/compute-hosts-config.js';
@@ -42,6 +43,8 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
   const dataDir = options.engine.config.dataDir;
   // The server is the one process that may settle containers a crash left half-started.
   await options.containers.reconcile();
+  // And the networks they sit on: orphaned veths, rules and addresses go; bridges and DNS come back.
+  await new NetworkService(options.engine.db, dataDir).reconcile().catch((err: unknown) => options.log.error('network reconcile failed', { error: String(err) }));
   const driver = computeDriverFromConfig(options.engine, options.containers, dataDir, { earlyExitWindowMs: options.earlyExitWindowMs ?? 300 });
   let glance: GlanceImages | undefined;
   // One Glance translator for Nova and Glance alike; the admin project owns engine-loaded images.

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { runCli } from '../../helpers/cli.js';
+import { until } from '../../helpers/poll.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { startTestCloud, type TestCloud } from '../../helpers/test-cloud.js';
 import { makeServerImage } from './cloud-images.js';
@@ -19,19 +20,10 @@ describe('Nova v2.1 over HTTP', function () {
   const nova = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
     cloud.request(method, `/compute/v2.1${path}`, { token, ...(body !== undefined && { body }), ...(headers && { headers }) });
   const serverCount = async () => (await nova('GET', '/servers')).body.servers.length as number;
-  const until = async <T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
   const statusIs = (id: string, status: string) => until(async () => {
     const s = (await nova('GET', `/servers/${id}`)).body.server;
     return s.status === status ? s : undefined;
-  });
+  }, 60_000, 100);
   const boot = async (name: string, flavorRef = '42') => {
     const res = await nova('POST', '/servers', { server: { name, imageRef: imageId, flavorRef } });
     assert.equal(res.status, 202, JSON.stringify(res.body));

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../../helpers/cli.js';
+import { until } from '../../helpers/poll.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { startTestCloud, type TestCloud } from '../../helpers/test-cloud.js';
 import { bootLine, makeServerImage } from './cloud-images.js';
@@ -50,7 +51,7 @@ describe('compute with the real openstack CLI', function () {
 
     const publicKey = json<{ fingerprint: string }>(await cloud.openstack(['keypair', 'show', 'k1', '-f', 'json']));
     assert.ok(publicKey.fingerprint);
-    const log = await waitFor(async () => {
+    const log = await until(async () => {
       const out = await cloud.openstack(['console', 'log', 'show', 'vm1']);
       return out.includes(bootLine) ? out : undefined;
     });
@@ -75,7 +76,7 @@ describe('compute with the real openstack CLI', function () {
     const fromSnap = json<{ status: string }>(await cloud.openstack(['server', 'create', '--image', 'vm1-snap', '--flavor', 'm1.tiny', '--wait', 'vm2', '-f', 'json']));
     assert.equal(fromSnap.status, 'ACTIVE');
     // The snapshot kept what the first server's user data wrote at boot.
-    const log2 = await waitFor(async () => {
+    const log2 = await until(async () => {
       const out = await cloud.openstack(['console', 'log', 'show', 'vm2']);
       return out.includes(bootLine) ? out : undefined;
     });
@@ -92,7 +93,7 @@ describe('compute with the real openstack CLI', function () {
     // `--wait` fails at once when spawn sees the exit; on a loaded host the power sync sees
     // it a moment later. Either way the server must end in ERROR, saying why.
     await cloud.openstack(['server', 'create', '--image', 'bad', '--flavor', 'm1.tiny', '--wait', 'broken']).catch(() => undefined);
-    const shown = await waitFor(async () => {
+    const shown = await until(async () => {
       const s = json<{ status: string; fault?: { message: string } }>(await cloud.openstack(['server', 'show', 'broken', '-f', 'json']));
       return s.status === 'ERROR' ? s : undefined;
     });
@@ -124,18 +125,8 @@ describe('compute with the real openstack CLI', function () {
   });
 });
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 async function waitForStatus(cloud: TestCloud, name: string, status: string): Promise<void> {
-  await waitFor(async () => {
+  await until(async () => {
     const shown = JSON.parse(await cloud.openstack(['server', 'show', name, '-f', 'json'])) as { status: string };
     return shown.status === status ? true : undefined;
   });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { until } from '../../helpers/poll.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { startTestCloud, type TestCloud } from '../../helpers/test-cloud.js';
 import { makeServerImage } from './cloud-images.js';
@@ -16,16 +17,6 @@ const pkgcloud = require('pkgcloud') as { compute: { createClient(options: objec
 /** Calls a pkgcloud callback-style method as a promise. */
 function call<T>(client: any, method: string, ...args: unknown[]): Promise<T> {
   return new Promise((resolve, reject) => client[method](...args, (err: Error | null, value: T) => (err ? reject(err) : resolve(value))));
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 describe('compute with npm pkgcloud', function () {
