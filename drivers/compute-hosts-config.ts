@@ -86,5 +86,5 @@ export function computeDriverFromConfig(engine: Engine, containers: ContainerSer
       ...(options.earlyExitWindowMs !== undefined && { earlyExitWindowMs: options.earlyExitWindowMs }),
     }),
   }));
-  return built.length === 1 ? built[0]!.driver : new MultiHostDriver(built);
+  return built.length === 1 ? built[0]!.driver : new MultiHostDriver(built, { placementFile: path.join(dataDir, 'compute-hosts', 'placement.json') });
 }

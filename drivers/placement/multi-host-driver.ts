@@ -9,6 +9,7 @@
  * rather than failing every call, so the API can still list servers.
  */
 import { FailedPreconditionError, IntermodalError, NotFoundError } from '../../engine/errors.js';
+import { PlacementMemory } from './placement-memory.js';
 import { type AvailableResource, type ComputeDriver, type InstanceInfo, type InstanceResources, PowerState, type SnapshotResult, type SpawnRequest } from '../compute-driver.js';
 
 /** A named compute host. */
@@ -25,9 +26,11 @@ const hostAnswerMs = 10_000;
 
 export class MultiHostDriver implements ComputeDriver {
   readonly type: string;
-  private readonly where = new Map<string, ComputeHost>();
+  private readonly where: PlacementMemory;
 
-  constructor(readonly hosts: ComputeHost[]) {
+  /** `placementFile`: where to remember which host holds which instance (memory only when omitted). */
+  constructor(readonly hosts: ComputeHost[], options: { placementFile?: string } = {}) {
+    this.where = new PlacementMemory(options.placementFile);
     if (hosts.length === 0) throw new FailedPreconditionError('no compute host is configured');
     const names = new Set(hosts.map((h) => h.name));
     if (names.size !== hosts.length) throw new FailedPreconditionError('compute host names must be unique');
@@ -37,7 +40,7 @@ export class MultiHostDriver implements ComputeDriver {
   async spawn(request: SpawnRequest): Promise<InstanceInfo> {
     const host = await this.place(request?.resources);
     const info = await host.driver.spawn(request);
-    this.where.set(request.instanceId, host);
+    this.where.set(request.instanceId, host.name);
     return info;
   }
 
@@ -48,10 +51,18 @@ export class MultiHostDriver implements ComputeDriver {
     this.where.delete(instanceId);
   }
 
+  /** Every host's instances; for a host that does not answer, the ones remembered there. */
   async listInstances(): Promise<string[]> {
     const lists = await Promise.all(this.hosts.map(async (host) => {
-      const ids = await answer(host.driver.listInstances()).catch(() => [] as string[]);
-      for (const id of ids) this.where.set(id, host);
+      let ids: string[];
+      try {
+        ids = await answer(host.driver.listInstances());
+      } catch {
+        return this.where.on(host.name);
+      }
+      for (const id of ids) this.where.set(id, host.name);
+      // Gone from a host that answers: forgotten.
+      for (const id of this.where.on(host.name)) if (!ids.includes(id)) this.where.delete(id);
       return ids;
     }));
     return lists.flat();
@@ -162,10 +173,11 @@ export class MultiHostDriver implements ComputeDriver {
 
   /** The host holding the instance, remembered or asked of every host; undefined when none has it. */
   private async locate(instanceId: string): Promise<ComputeHost | undefined> {
-    const known = this.where.get(instanceId);
+    const byName = (name: string | undefined): ComputeHost | undefined => this.hosts.find((h) => h.name === name);
+    const known = byName(this.where.get(instanceId));
     if (known) return known;
     await this.listInstances();
-    return this.where.get(instanceId);
+    return byName(this.where.get(instanceId));
   }
 }
 

@@ -35,7 +35,7 @@ describe('drivers/placement/multi-host-driver (local engine + private dockerd)',
     dockerd = started;
     f = await openDriverFixture(images);
     docker = new DockerComputeDriver(f.t.engine, { endpoint: `unix://${path.join(root, 'docker.sock')}`, hostName: 'dock', requestTimeoutMs: 5000 });
-    multi = new MultiHostDriver([{ name: 'here', driver: f.driver }, { name: 'dock', driver: docker }]);
+    multi = new MultiHostDriver([{ name: 'here', driver: f.driver }, { name: 'dock', driver: docker }], { placementFile: path.join(root, 'placement.json') });
   });
   after(async () => {
     if (dockerd) {
@@ -86,6 +86,10 @@ describe('drivers/placement/multi-host-driver (local engine + private dockerd)',
     await dockerd!.stop();
     const lost = await multi.getInfo('d1');
     assert.equal(lost.powerState, PowerState.NOSTATE);
+    // A restarted server still knows where d1 is, though its host cannot be asked.
+    const restarted = new MultiHostDriver([{ name: 'here', driver: f.driver }, { name: 'dock', driver: docker }], { placementFile: path.join(root, 'placement.json') });
+    assert.equal((await restarted.getInfo('d1')).powerState, PowerState.NOSTATE);
+    assert.deepEqual((await restarted.listInstances()).sort(), ['d1', 'l1']);
     assert.equal((await multi.getInfo('l1')).powerState, PowerState.RUNNING);
     assert.deepEqual((await multi.listHosts()).map((h) => h.hypervisorHostname), ['here']);
     await multi.spawn(spawnRequest('l2'));
