@@ -162,12 +162,14 @@ describe('bin/intermodal build', function () {
     assert.doesNotMatch(steps(other.stdout)[7]!, /Using cache/);
   });
 
-  it('--target stops at a stage; -f names another Dockerfile; config instructions are stored', async () => {
+  it('--target stops at a stage; -f names another Dockerfile; RUN exec form runs as USER; config instructions are stored', async () => {
     writeTree(ctx, {
       'build.Dockerfile': [
         'FROM bb:1 AS base',
         'SHELL ["/bin/sh", "-ec"]',
         'USER nobody',
+        'RUN ["sh", "-c", "id -u > /tmp/run-uid"]',
+        'ENV LEGACY value with spaces',
         'WORKDIR /work/dir',
         'EXPOSE 8080/tcp 53/udp',
         'VOLUME /data',
@@ -175,7 +177,7 @@ describe('bin/intermodal build', function () {
         'STOPSIGNAL SIGQUIT',
         'HEALTHCHECK --interval=30s --retries=2 CMD ["true"]',
         'ENTRYPOINT ["env"]',
-        'CMD pwd; id -u',
+        'CMD pwd; id -u; cat /tmp/run-uid; echo $LEGACY',
         'FROM base AS never',
         'RUN exit 9',
       ].join('\n'),
@@ -192,8 +194,8 @@ describe('bin/intermodal build', function () {
     assert.equal(config.StopSignal, 'SIGQUIT');
     assert.deepEqual(config.Healthcheck, { Test: ['CMD', 'true'], Interval: 30e9, Retries: 2 });
     assert.deepEqual(config.Shell, ['/bin/sh', '-ec']);
-    assert.deepEqual(config.Cmd, ['/bin/sh', '-ec', 'pwd; id -u']);
+    assert.deepEqual(config.Cmd, ['/bin/sh', '-ec', 'pwd; id -u; cat /tmp/run-uid; echo $LEGACY']);
     const ran = await runCli(dataDir, ['run', '--rm', 'cfg:1']);
-    assert.deepEqual([ran.code, ran.stdout], [0, '/work/dir\n65534\n']);
+    assert.deepEqual([ran.code, ran.stdout], [0, '/work/dir\n65534\n65534\nvalue with spaces\n']);
   });
 });
