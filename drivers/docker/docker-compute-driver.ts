@@ -5,10 +5,12 @@
  * Snapshots come back into our store, so Glance and the other drivers see them.
  *
  * LIMITATIONS against the local driver: the root disk size is recorded, not enforced;
- * networking is off (network mode none) until the project's networking reaches Docker
- * hosts; a user's stop and a resized disk are remembered by the driver (driver-state.ts);
- * a snapshot's image config keeps the instance's labels (Docker's commit merges them in);
- * a boot script needs /bin/sh in the image (looked up through Docker's archive API).
+ * networking is off (network mode none; SpawnRequest.networks are not plugged, addresses
+ * stay empty) until the project's networking reaches Docker hosts; a user's stop and a
+ * resized disk are remembered by the driver (driver-state.ts), not by the daemon; a boot
+ * script needs /bin/sh in the image (looked up through Docker's archive API, which counts
+ * a dangling symlink as present); CPU and memory figures come from the cgroup when the
+ * daemon is on this machine, else from the stats API (up to a second per call).
  */
 import fs from 'node:fs';
 import type { Engine } from '../../engine/engine.js';
