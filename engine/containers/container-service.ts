@@ -16,6 +16,7 @@ import type { ContainerSpec } from './container-spec.js';
 import type { ContainerNetworking } from '../network/network.js';
 import { type ContainerRecord, ContainerStore } from './container-store.js';
 import { ContainerLifecycle } from './container-lifecycle.js';
+import { killForRemoval } from './forced-removal.js';
 import { VolumeStore } from './volume-store.js';
 import type { Change } from '../snapshots/snapshotter.js';
 
@@ -100,7 +101,8 @@ export class ContainerService extends ContainerLifecycle {
     let record = await this.refresh(this.store.resolve(idOrName));
     if (record.status === 'running' || record.status === 'paused' || record.status === 'restarting') {
       if (!options.force) throw new FailedPreconditionError(`cannot remove container ${record.name}: it is ${record.status}; stop it first or use -f`);
-      record = await this.killAndWait(record);
+      // A restart under way belongs to the process restarting it: stop it the usual way.
+      record = record.status === 'restarting' ? await this.killAndWait(record) : await killForRemoval(this.store, this.runtimeOf(record), record);
     }
     const { engine } = this.options;
     // Recording an exit already deleted the runtime state, and a container never started

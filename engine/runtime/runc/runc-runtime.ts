@@ -120,12 +120,15 @@ export class RuncRuntime implements Runtime {
 
   async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
     checkId(id);
-    if (this.name === 'runc' && deleteStoppedFast(this.runc.root, id)) return;
-    try {
-      await runRunc(this.runc, ['delete', ...(options.force ? ['--force'] : []), id], { id });
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+    if (!(this.name === 'runc' && deleteStoppedFast(this.runc.root, id))) {
+      try {
+        await runRunc(this.runc, ['delete', ...(options.force ? ['--force'] : []), id], { id });
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
     }
+    // conmon's link to the bundle for the attach socket; conmon leaves it when it exits.
+    fs.rmSync(path.join(this.socketDir, id), { force: true });
   }
 
   async pause(id: string): Promise<void> {

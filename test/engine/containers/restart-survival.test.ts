@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../helpers/cli.js';
 import { mountsUnder } from '../../helpers/test-engine.js';
-import { alive, until, useContainerService } from './service-fixture.js';
+import { alive, busyboxSpec, until, useContainerService } from './service-fixture.js';
 
 const starter = path.join(path.dirname(fileURLToPath(import.meta.url)), 'starter-process.js');
 
@@ -22,6 +22,16 @@ function startStarter(dataDir: string, mode: string): Promise<{ report: Record<s
     child.on('error', reject);
     void ended.then((signal) => (text.includes('\n') ? undefined : reject(new Error(`starter-process ${mode} ended (${signal}) before reporting`))));
   });
+}
+
+/** A process's state letter from /proc (R, S, Z, ...), or 'gone'. */
+function processState(pid: number): string {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return 'gone';
+  }
 }
 
 describe('engine/containers restart survival (a SIGKILLed engine process, real runc and conmon)', function () {
@@ -55,6 +65,18 @@ describe('engine/containers restart survival (a SIGKILLed engine process, real r
     assert.deepEqual([(await runCli(t.dataDir, ['exec', 'survivor', 'echo', 'adopted'])).stdout], ['adopted\n']);
     assert.equal((await runCli(t.dataDir, ['stop', '-t', '1', 'survivor'])).code, 0);
     assert.equal((await fx.svc.get(running)).status, 'exited');
+  });
+
+  it('rm -f of a running container ends its monitor with it, leaving no exit callback behind', async () => {
+    const { svc } = fx;
+    const r = await svc.create(busyboxSpec(['sleep', '300']));
+    const started = await svc.start(r.id);
+    await svc.remove(r.id, { force: true });
+    // Killed, not exiting on its own (it would exec the exit callback in place): when rm -f
+    // returns it is gone or a zombie waiting to be reaped, never still running.
+    assert.match(processState(started.conmonPid!), /^(gone|Z)$/, 'conmon was killed with the container');
+    assert.equal(fs.existsSync(svc.paths(r.id).dir), false);
+    assert.equal(svc.store.find(r.id), undefined);
   });
 
   for (const point of ['mount', 'create'] as const) {

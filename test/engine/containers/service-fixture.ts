@@ -91,7 +91,10 @@ export function useContainerService(label: string): ServiceFixture {
     const cgroups = records.filter((r) => readCgroupStats(svc.paths(r.id).cgroupsPath) !== undefined).map((r) => r.id);
     const leftover = execFileSync('runc', ['--root', path.join(t.dataDir, 'runtime', 'runc'), 'list', '-q'], { encoding: 'utf8' }).trim();
     const mounts = mountsUnder(t.dataDir);
+    const socketDir = path.join(t.dataDir, 'runtime', 'runc-sockets');
+    const socketLinks = fs.existsSync(socketDir) ? fs.readdirSync(socketDir) : [];
     t.destroy();
+    assert.deepEqual(socketLinks, [], 'no attach socket link is left');
     assert.deepEqual(cgroups, [], 'no cgroup is left');
     assert.equal(leftover, '', 'no runc container is left');
     assert.deepEqual(mounts, [], 'no mount is left');
