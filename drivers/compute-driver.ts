@@ -58,6 +58,12 @@ export interface SpawnRequest {
   labels: Record<string, string>;
   /** Interfaces to give the instance, eth0 first; none (or absent): loopback only. */
   networks?: SpawnNetwork[];
+  /**
+   * Overrides of the image's process, for container resources (Heat's
+   * DockerInc::Docker::Container and OS::Zun::Container); Nova servers leave it out.
+   * `env` entries are `KEY=value` and add to the image's environment.
+   */
+  process?: ProcessOverrides;
 }
 
 /** One interface of an instance: a port on a network of the driver's host. */
@@ -70,6 +76,24 @@ export interface SpawnNetwork {
   aliases?: string[];
   /** The Neutron port this interface is, for the driver's records. */
   portId?: string;
+}
+
+/** How a container resource changes the image's process and confinement (all optional). */
+export interface ProcessOverrides {
+  command?: string[];
+  entrypoint?: string[];
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+  hostname?: string;
+  tty?: boolean;
+  openStdin?: boolean;
+  readOnly?: boolean;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  cpuShares?: number;
+  restartPolicy?: { name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; maximumRetryCount: number };
 }
 
 /** What a driver knows of one instance. */

@@ -4,7 +4,9 @@
  * ordinary servers in `openstack server list`, and calls that wait for the end state.
  */
 import { ForbiddenError, NotFoundError } from '../../engine/errors.js';
-import { isAdmin, type RequestContext } from '../http/request-context.js';
+import { canWrite, isAdmin, projectOf, type RequestContext } from '../http/request-context.js';
+import { randomUUID } from 'node:crypto';
+import { PowerState, type InstanceInfo, type ProcessOverrides } from '../../drivers/compute-driver.js';
 import type { ComputeDeps } from './compute-deps.js';
 import { statusOf } from './compute-views.js';
 import { createServers } from './server-requests.js';
@@ -96,6 +98,44 @@ export class ComputeFacade {
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }
+  }
+
+  /**
+   * Runs a container resource (Heat's DockerInc::Docker::Container, OS::Zun::Container)
+   * straight on the compute driver: not a Nova server, so not in `server list` and outside
+   * Nova's quotas, labelled with the caller's project. Resolves once it runs; one whose
+   * process ends at once is removed and fails with its last output lines.
+   */
+  async createContainer(ctx: RequestContext, input: { name: string; image: string; process: ProcessOverrides; vcpus: number; memoryMb: number }): Promise<{ id: string; info: InstanceInfo }> {
+    if (!canWrite(ctx)) throw new ForbiddenError('You are not authorized to create containers.');
+    const imageRef = this.deps.images.bootReference(ctx, this.imageId(ctx, input.image));
+    const id = randomUUID();
+    const driver = this.deps.manager.driver;
+    const info = await driver.spawn({
+      instanceId: id, name: input.name, image: imageRef, files: [], process: input.process,
+      resources: { vcpus: input.vcpus, memoryMb: input.memoryMb, diskGb: 0 },
+      labels: { 'org.openstack.project-id': projectOf(ctx), 'org.openstack.user-id': ctx.userId, 'org.intermodal.kind': 'container' },
+    });
+    if (info.powerState !== PowerState.RUNNING) {
+      const output = await driver.getConsoleOutput(id, 10).catch(() => '');
+      await driver.destroy(id);
+      throw new Error(`container ${input.name} stopped at once (${info.failure ?? 'it exited'}); its last output:\n${output.trimEnd()}`);
+    }
+    return { id, info };
+  }
+
+  containerInfo(id: string): Promise<InstanceInfo> {
+    return this.deps.manager.driver.getInfo(id);
+  }
+
+  /** New CPU and memory limits for a running container, without a restart. */
+  resizeContainer(id: string, vcpus: number, memoryMb: number): Promise<void> {
+    return this.deps.manager.driver.resize(id, { vcpus, memoryMb, diskGb: 0 });
+  }
+
+  /** Removes a container resource; an unknown id is already gone. */
+  deleteContainer(id: string): Promise<void> {
+    return this.deps.manager.driver.destroy(id);
   }
 
   createKeypair(ctx: RequestContext, name: string, publicKey?: string) {

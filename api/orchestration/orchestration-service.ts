@@ -7,6 +7,8 @@ import { projectOf } from '../http/request-context.js';
 import type { HeatClients } from './heat-clients.js';
 import { orchestrationMigrations } from './heat-schema.js';
 import { orchestrationApi } from './orchestration-api.js';
+import { dockerContainerType } from './resources/docker-container.js';
+import { zunContainerType } from './resources/zun-container.js';
 import { novaFlavorType } from './resources/nova-flavor.js';
 import { novaKeyPairType } from './resources/nova-keypair.js';
 import { novaServerType } from './resources/nova-server.js';
@@ -20,7 +22,7 @@ import { StackStore } from './stack-store.js';
 export function heatResourceTypes(): ResourceTypeRegistry<HeatClients> {
   const registry: ResourceTypeRegistry<HeatClients> = new ResourceTypeRegistry<HeatClients>([
     ...(builtinResourceTypes() as unknown as ResourceType<HeatClients>[]), novaServerType, novaKeyPairType, novaFlavorType,
-    softwareConfigType, cloudConfigType, multipartMimeType, waitConditionHandleType, waitConditionType,
+    softwareConfigType, cloudConfigType, multipartMimeType, waitConditionHandleType, waitConditionType, dockerContainerType, zunContainerType,
   ]);
   registry.register(resourceGroupType(() => registry));
   return registry;

@@ -101,7 +101,8 @@ export class StackRunner {
       const properties = await def.properties(name, resolver);
       const state = await type.handler.create(ctx(name), properties);
       states.set(name, state);
-      this.resourceEvent(stack, name, typeName, `${action}_COMPLETE`, 'state changed', state);
+      // A handler's warning (a property accepted but ignored) is the reason users read in the events.
+      this.resourceEvent(stack, name, typeName, `${action}_COMPLETE`, typeof state.data.warning === 'string' ? state.data.warning : 'state changed', state);
       return state;
     } catch (err) {
       const message = `${(err as Error).message}`;

@@ -37,23 +37,29 @@ export function specFor(engine: Engine, request: SpawnRequest): ContainerSpec {
   for (const [key, value] of Object.entries(request.labels ?? {})) {
     if (typeof value !== 'string') throw new InvalidArgumentError(`label '${key}' must have a string value`);
   }
+  const p = request.process ?? {};
+  for (const entry of p.env ?? []) if (typeof entry !== 'string' || !/^[^=]+=/.test(entry)) throw new InvalidArgumentError(`environment entry ${JSON.stringify(entry)} must be KEY=value`);
   // NotFoundError for an unknown image, before anything exists.
   const image = engine.images.resolve(request.image);
   return {
     image: image.id,
-    env: [],
-    hostname: hostnameFor(request.name, request.instanceId),
+    env: [...(p.env ?? [])],
+    hostname: p.hostname ?? hostnameFor(request.name, request.instanceId),
+    ...(p.command !== undefined && { cmd: p.command }), ...(p.entrypoint !== undefined && { entrypoint: p.entrypoint }),
+    ...(p.workingDir !== undefined && { workdir: p.workingDir }), ...(p.user !== undefined && { user: p.user }),
+    ...(p.tty !== undefined && { tty: p.tty }), ...(p.openStdin !== undefined && { openStdin: p.openStdin }),
     // The driver's own labels last, so a request cannot pass one instance off as another.
     labels: { ...request.labels, ...resourceLabels(request.resources), [InstanceLabels.instanceId]: request.instanceId, [InstanceLabels.driver]: driverName },
     mounts: [],
     tmpfs: [],
     volumesFrom: [],
-    readOnly: false,
-    privileged: false,
-    capAdd: [],
-    capDrop: [],
+    readOnly: p.readOnly ?? false,
+    privileged: p.privileged ?? false,
+    capAdd: p.capAdd ?? [],
+    capDrop: p.capDrop ?? [],
     ...limits,
-    restartPolicy: { name: 'no', maximumRetryCount: 0 },
+    ...(p.cpuShares !== undefined && { cpuShares: p.cpuShares }),
+    restartPolicy: p.restartPolicy ?? { name: 'no', maximumRetryCount: 0 },
     autoRemove: false,
     userns: false,
     runtime: 'runc',
