@@ -32,22 +32,33 @@ export const buildCommand: Command = {
     const quiet = values.quiet === true;
     const captured: Buffer[] = [];
     const out = quiet ? new PassThrough().on('data', (c: Buffer) => captured.push(c)) : ctx.out;
+    // Ctrl-C stops the running step and lets the build clean up before we exit.
+    const interrupt = new AbortController();
+    const stop = (): void => interrupt.abort(new Error('the build was interrupted'));
+    process.once('SIGINT', stop).once('SIGTERM', stop);
     try {
       const result = await buildImage(ctx.engine(), () => ctx.containers(), {
         contextDir: positionals[0]!, tags: values.tag ?? [], buildArgs, out,
         ...(values.file !== undefined && { dockerfile: values.file }),
         ...(values['no-cache'] && { noCache: true }),
         ...(values.target !== undefined && { target: values.target }),
+        signal: interrupt.signal,
       });
       if (quiet) ctx.out.write(`${result.image.id}\n`);
       return 0;
     } catch (err) {
       if (quiet) ctx.err.write(Buffer.concat(captured));
+      if (interrupt.signal.aborted) {
+        ctx.err.write('the build was interrupted; nothing it made is left behind\n');
+        return 130;
+      }
       if (err instanceof RunStepFailedError) {
         ctx.err.write(`${err.message}\n`);
         return err.exitCode > 0 && err.exitCode < 256 ? err.exitCode : 1;
       }
       throw err;
+    } finally {
+      process.off('SIGINT', stop).off('SIGTERM', stop);
     }
   },
 };

@@ -3,11 +3,12 @@
  * snapshot of the current image without a container, with Docker's destination rules (a
  * directory's contents go into the destination; a file goes to the destination, or into it
  * when it ends with '/' or is a directory). ADD also unpacks local tar archives (plain or
- * compressed) through the engine's safe layer unpacker; remote sources are refused.
+ * gzip or zstd compressed) through the engine's safe layer unpacker; remote sources are refused.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { Engine } from '../engine.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ImageRecord } from '../images/image-store.js';
@@ -107,21 +108,31 @@ function isDirectoryIn(root: string, inside: string): boolean {
   }
 }
 
-/** A tar by its magic: gzip, bzip2, xz or zstd compressed, or `ustar` at offset 257. */
+/**
+ * A tar the layer unpacker reads: `ustar` at offset 257, plain or inside gzip (peeked at
+ * by decompressing the first bytes), or zstd. Anything else ADD copies as it is, as Docker
+ * does with a compressed file that is not an archive.
+ */
 function isTarArchive(file: string): boolean {
-  const head = Buffer.alloc(512);
+  const head = Buffer.alloc(65_536);
   const fd = fs.openSync(file, 'r');
   let n: number;
   try {
-    n = fs.readSync(fd, head, 0, 512, 0);
+    n = fs.readSync(fd, head, 0, head.length, 0);
   } finally {
     fs.closeSync(fd);
   }
-  if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
+  const isTar = (b: Buffer): boolean => b.length >= 262 && b.subarray(257, 262).toString('latin1') === 'ustar';
   if (n >= 4 && head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return true;
-  if (n >= 3 && head.subarray(0, 3).toString('latin1') === 'BZh') return true;
-  if (n >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return true;
-  return n >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
+  if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      // SYNC_FLUSH: a truncated stream yields what it has instead of failing.
+      return isTar(zlib.gunzipSync(head.subarray(0, n), { finishFlush: zlib.constants.Z_SYNC_FLUSH }));
+    } catch {
+      return false;
+    }
+  }
+  return isTar(head.subarray(0, n));
 }
 
 /** Unpacks with the layer unpacker (which refuses escaping entries) into scratch, then writes into the root. */

@@ -42,6 +42,8 @@ export interface BuildOptions {
   target?: string;
   /** Where the step-by-step output goes. */
   out: NodeJS.WritableStream;
+  /** Stops the build (a running step's container is killed); it then cleans up as after a failure. */
+  signal?: AbortSignal;
 }
 
 /** What a build made. */
@@ -153,6 +155,7 @@ class BuildRun {
   }
 
   private async runInstruction(state: StageState, instruction: Instruction, numbered: boolean): Promise<void> {
+    this.options.signal?.throwIfAborted();
     if (numbered) this.header(instruction);
     const config = this.cache.config(state.image).config ?? {};
     const lookup = this.lookup(state, config);
@@ -194,7 +197,7 @@ class BuildRun {
     const createdBy = `${buildArgs.length > 0 ? `|${buildArgs.length} ${buildArgs.join(' ')} ` : ''}${argv.join(' ')}`;
     const parts = { ...key, buildArgs };
     if (await this.fromCache(state, parts)) return;
-    const image = await runStep({ engine: this.engine, containers: this.containers(), image: await this.materialize(state), argv, buildArgs, createdBy, out: this.options.out });
+    const image = await runStep({ engine: this.engine, containers: this.containers(), image: await this.materialize(state), argv, buildArgs, createdBy, out: this.options.out, ...(this.options.signal && { signal: this.options.signal }) });
     this.done(state, parts, image);
   }
 

@@ -33,6 +33,8 @@ export interface RunStepInput {
   buildArgs: string[];
   createdBy: string;
   out: NodeJS.WritableStream;
+  /** Aborting kills the step's container; the step then fails and cleans up as any failure. */
+  signal?: AbortSignal;
 }
 
 const runtimeMountPoints = ['/dev', '/proc', '/sys'];
@@ -54,11 +56,15 @@ export async function runStep(input: RunStepInput): Promise<ImageRecord> {
   let output = '';
   try {
     await containers.start(record.id);
+    const kill = (): void => void containers.kill(record.id, 'SIGKILL').catch(() => undefined);
+    input.signal?.addEventListener('abort', kill, { once: true });
+    if (input.signal?.aborted) kill();
     const code = await followUntilExit(containers, record.id, (text) => {
       output += text;
       if (output.length > 65_536) output = output.slice(-32_768);
       input.out.write(text);
-    });
+    }).finally(() => input.signal?.removeEventListener('abort', kill));
+    input.signal?.throwIfAborted();
     if (code !== 0) {
       const hint = networkFailure.test(output) ? ' (RUN steps have no network yet: builds run with network none)' : '';
       throw new RunStepFailedError(input.createdBy, code, hint);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeBusyboxRootfs } from '../helpers/image-fixtures.js';
-import { runCli } from '../helpers/cli.js';
+import { cliPath, runCli } from '../helpers/cli.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { mountsUnder } from '../helpers/test-engine.js';
 
@@ -66,6 +66,26 @@ describe('bin/intermodal build (failures and hostile input)', function () {
     assert.equal(quiet.code, 3);
     assert.equal(quiet.stdout, '');
     assert.match(quiet.stderr, /to-err\n[\s\S]*returned a non-zero code: 3/);
+    assert.deepEqual(await leftovers(dataDir), before);
+  });
+
+  it('Ctrl-C during a RUN stops the step and leaves nothing', async () => {
+    writeTree(ctx, { Dockerfile: 'FROM bb:1\nRUN echo started && sleep 60\n' });
+    const before = await leftovers(dataDir);
+    const child = spawn(process.execPath, [cliPath, '--data-dir', dataDir, 'build', ctx], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const started = Date.now();
+    await new Promise<void>((resolve) => child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes('started\n')) resolve();
+    }));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 130, stderr);
+    assert.ok(Date.now() - started < 30_000, 'the sleep was killed');
+    assert.match(stderr, /the build was interrupted/);
     assert.deepEqual(await leftovers(dataDir), before);
   });
 
@@ -139,23 +159,25 @@ describe('bin/intermodal build (failures and hostile input)', function () {
     fs.chmodSync(path.join(tree, 'pkg/bin/tool'), 0o755);
     execFileSync('tar', ['-C', tree, '-czf', path.join(ctx, 'pkg.tar.gz'), 'pkg']);
     execFileSync('tar', ['-C', tree, '-cf', path.join(ctx, 'plain.tar'), 'pkg/README']);
+    execFileSync('sh', ['-c', `echo not an archive | gzip > ${path.join(ctx, 'note.gz')}`]);
     writeTree(ctx, {
       'owned.txt': 'owned\n',
       Dockerfile: [
         'FROM bb:1',
         'ADD pkg.tar.gz /opt/',
         'ADD plain.tar /plain',
+        'ADD note.gz /notes/',
         'COPY pkg.tar.gz /kept/',
         'COPY --chown=app:ops owned.txt /home/app/',
         'COPY --chown=app owned.txt /home/app/user-only.txt',
         'COPY --chown=77:88 --chmod=0600 owned.txt /numeric.txt',
-        'CMD ["sh", "-c", "/opt/pkg/bin/tool; cat /plain/pkg/README; ls /kept; stat -c \'%A %u %g\' /home/app/owned.txt /home/app/user-only.txt /numeric.txt"]',
+        'CMD ["sh", "-c", "/opt/pkg/bin/tool; cat /plain/pkg/README; ls /kept; zcat /notes/note.gz; stat -c \'%A %u %g\' /home/app/owned.txt /home/app/user-only.txt /numeric.txt"]',
       ].join('\n'),
     });
     const built = await runCli(dataDir, ['build', '-t', 'add:1', ctx]);
     assert.equal(built.code, 0, built.stderr);
     const ran = await runCli(dataDir, ['run', '--rm', 'add:1']);
-    assert.equal(ran.stdout, 'tool\nreadme\npkg.tar.gz\n-rw-r--r-- 1234 3456\n-rw-r--r-- 1234 1234\n-rw------- 77 88\n');
+    assert.equal(ran.stdout, 'tool\nreadme\npkg.tar.gz\nnot an archive\n-rw-r--r-- 1234 3456\n-rw-r--r-- 1234 1234\n-rw------- 77 88\n');
 
     // An archive with an entry that climbs out is refused by the layer unpacker.
     execFileSync('python3', ['-c', 'import tarfile,io,sys\nwith tarfile.open(sys.argv[1], "w") as t:\n  i = tarfile.TarInfo("../../escaped"); i.size = 3; t.addfile(i, io.BytesIO(b"bad"))', path.join(ctx, 'evil.tar')]);
