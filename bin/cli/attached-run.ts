@@ -4,6 +4,7 @@
  * and with `-t` our terminal in raw mode, its size followed, so that keys such as ^C reach
  * the container's terminal and are handled there. The exit code is the container's.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerService } from '../../engine/containers/container-service.js';
@@ -51,7 +52,14 @@ export async function runAttached(svc: ContainerService, id: string, stdio: Atta
 /** Copies stdin to the session; returns the function that stops and restores the terminal. */
 function relayInput(session: AttachSession, stdin: NodeJS.ReadStream, tty: boolean): () => void {
   const raw = tty && stdin.isTTY === true;
-  if (raw) stdin.setRawMode(true);
+  // Node's raw mode keeps output processing, so our terminal would turn the container
+  // terminal's "\r\n" into "\r\r\n" and any bare "\n" a full-screen program sends into a
+  // carriage return too. stty (on our stdin) turns that off and later restores it all.
+  const saved = raw ? stty(['-g']) : undefined;
+  if (raw) {
+    stdin.setRawMode(true);
+    stty(['-opost']);
+  }
   const onData = (data: Buffer): void => session.write(data);
   const onEnd = (): void => session.closeStdin();
   stdin.on('data', onData);
@@ -60,11 +68,23 @@ function relayInput(session: AttachSession, stdin: NodeJS.ReadStream, tty: boole
   return () => {
     stdin.off('data', onData);
     stdin.off('end', onEnd);
-    if (raw) stdin.setRawMode(false);
+    if (raw) {
+      stdin.setRawMode(false);
+      if (saved) stty([saved]);
+    }
     // Otherwise a pending read on our stdin would keep this process alive after the container.
     stdin.pause();
     stdin.destroy();
   };
+}
+
+/** Runs stty on our stdin (the terminal); its output, or undefined when it fails. */
+function stty(args: string[]): string | undefined {
+  try {
+    return execFileSync('stty', args, { stdio: [0, 'pipe', 'ignore'], encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /**

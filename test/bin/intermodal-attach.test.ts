@@ -86,9 +86,10 @@ describe('bin/intermodal -i and -t (real pseudo-terminals, conmon attach)', func
   it('run -it gives a shell on a terminal of the caller\'s size and exits with its code', async () => {
     const r = await runOnTerminal(dataDir, ['run', '--rm', '-it', 'bb:1', 'sh'], '# ', 'stty size; echo "term=$TERM"; echo hi; exit 3\r');
     assert.equal(r.code, 3, r.output);
-    assert.match(r.output, /^hi\r?\r\n/m);
-    assert.match(r.output, /^33 101\r?\r\n/m, 'the container terminal has the caller\'s size');
-    assert.match(r.output, /^term=xterm\r?\r\n/m);
+    assert.match(r.output, /^hi\r\n/m);
+    assert.match(r.output, /^33 101\r\n/m, 'the container terminal has the caller\'s size');
+    assert.match(r.output, /^term=xterm\r\n/m);
+    assert.doesNotMatch(r.output, /\r\r\n/, 'line ends pass through our terminal unchanged');
     assert.equal((await runCli(dataDir, ['ps', '-aq'])).stdout, '', '--rm removed it');
   });
 
