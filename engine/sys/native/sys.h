@@ -1,0 +1,22 @@
+/*
+ * What the addon's source files share: the argument and error helpers of sys.c, and the
+ * functions each other file defines for sys.c's module table.
+ */
+#ifndef INTERMODAL_SYS_H
+#define INTERMODAL_SYS_H
+#include <node_api.h>
+#include <stddef.h>
+
+/* Throws a JS Error whose `code` is the errno name; returns NULL for the caller to return. */
+napi_value throw_errno(napi_env env, const char *what, const char *path, int err);
+/* A malloc'd copy of a JS string argument; NULL (with a pending exception) on error. */
+char *get_string(napi_env env, napi_value value);
+/* Fetches `want` arguments; 0 (with a pending exception) when fewer were given. */
+int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv);
+
+/* sys-ns-socket.c: idmapped mounts and SOCK_SEQPACKET sockets. */
+napi_value js_idmap_clone(napi_env env, napi_callback_info info);
+napi_value js_seqpacket_connect(napi_env env, napi_callback_info info);
+napi_value js_shutdown(napi_env env, napi_callback_info info);
+
+#endif
