@@ -16,7 +16,12 @@ const handledKeys = ['bootcmd', 'write_files', 'runcmd'];
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-const command = (c: unknown): string => (Array.isArray(c) ? c.map((w) => quote(String(w))).join(' ') : String(c));
+function command(c: unknown, key: string): string {
+  if (Array.isArray(c)) return c.map((w) => quote(String(w))).join(' ');
+  if (typeof c === 'string') return c;
+  // Usually YAML read `- echo a: b` as a mapping: say so rather than run "[object Object]".
+  throw new Error(`cloud-config ${key} entry ${JSON.stringify(c)} must be a string or a list of words (quote a command containing ": ")`);
+}
 
 /** Shell lines doing what the cloud-config document asks. */
 function cloudConfigLines(text: string): string[] {
@@ -24,7 +29,7 @@ function cloudConfigLines(text: string): string[] {
   const lines: string[] = [];
   const ignored = Object.keys(doc).filter((k) => !handledKeys.includes(k));
   if (ignored.length > 0) lines.push(`# cloud-config keys not applied here: ${ignored.join(', ')}`);
-  for (const c of (doc.bootcmd as unknown[] | undefined) ?? []) lines.push(command(c));
+  for (const c of (doc.bootcmd as unknown[] | undefined) ?? []) lines.push(command(c, 'bootcmd'));
   for (const [i, f] of ((doc.write_files as Array<Record<string, unknown>> | undefined) ?? []).entries()) {
     const path = String(f.path);
     const encoding = String(f.encoding ?? '');
@@ -36,7 +41,7 @@ function cloudConfigLines(text: string): string[] {
     if (f.permissions !== undefined) lines.push(`chmod ${quote(String(f.permissions))} ${quote(path)}`);
     if (f.owner !== undefined) lines.push(`chown ${quote(String(f.owner))} ${quote(path)} 2>/dev/null || true`);
   }
-  for (const c of (doc.runcmd as unknown[] | undefined) ?? []) lines.push(command(c));
+  for (const c of (doc.runcmd as unknown[] | undefined) ?? []) lines.push(command(c, 'runcmd'));
   return lines;
 }
 

@@ -11,6 +11,22 @@ import { bootableUserData } from './boot-user-data.js';
 const nets = (addresses: Record<string, Array<{ address: string }>>) =>
   Object.fromEntries(Object.entries(addresses).map(([net, list]) => [net, list.map((a) => a.address)]));
 
+/** Heat's `networks` as Nova's create body takes them. */
+function novaNetworks(list: Array<Record<string, unknown>>): { networks?: unknown } {
+  if (list.length === 0) return {};
+  const allocate = list.find((n) => n.allocate_network !== undefined);
+  if (allocate) {
+    if (list.length > 1) throw new Error('networks: allocate_network cannot be combined with other networks');
+    return { networks: String(allocate.allocate_network) };
+  }
+  return {
+    networks: list.map((n) => ({
+      ...(n.network !== undefined && { uuid: String(n.network) }), ...(n.port !== undefined && { port: String(n.port) }),
+      ...(n.fixed_ip !== undefined && { fixed_ip: String(n.fixed_ip) }),
+    })),
+  };
+}
+
 export const novaServerType: ResourceType<HeatClients> = {
   name: 'OS::Nova::Server',
   description: 'A Nova server: here, a container on the compute driver.',
@@ -22,7 +38,10 @@ export const novaServerType: ResourceType<HeatClients> = {
     user_data: { type: 'string', description: 'User data: a #! script, #cloud-config, MIME multipart, or a software config id; run at boot.', default: '' },
     user_data_format: { type: 'string', default: 'HEAT_CFNTOOLS', constraints: [{ kind: 'allowed_values', values: ['HEAT_CFNTOOLS', 'RAW', 'SOFTWARE_CONFIG'] }] },
     metadata: { type: 'map', description: 'Server metadata.', default: {}, updateAllowed: true },
-    networks: { type: 'list', description: 'Networks (the default network is used until networking lands).', default: [] },
+    networks: {
+      type: 'list', default: [],
+      description: 'Interfaces: [{network: id}], [{port: id}] (with fixed_ip), or [{allocate_network: none|auto}]; empty: the project\'s default network.',
+    },
     security_groups: { type: 'list', default: [] },
     availability_zone: { type: 'string' },
     config_drive: { type: 'boolean' },
@@ -53,6 +72,7 @@ export const novaServerType: ResourceType<HeatClients> = {
         ...(p.key_name !== undefined && { key_name: p.key_name }),
         ...(userData !== '' && { user_data: Buffer.from(userData).toString('base64') }),
         ...(p.availability_zone !== undefined && { availability_zone: p.availability_zone }),
+        ...novaNetworks(p.networks as Array<Record<string, unknown>>),
         ...(Array.isArray(p.security_groups) && p.security_groups.length > 0 && { security_groups: (p.security_groups as string[]).map((name) => ({ name })) }),
         ...(p.admin_pass !== undefined && { adminPass: p.admin_pass }),
       });
