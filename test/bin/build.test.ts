@@ -115,6 +115,18 @@ describe('bin/intermodal build', function () {
     assert.equal((await runCli(dataDir, ['run', '--rm', 'one:1', 'cat', '/f', '/x'])).stdout, 'f\nx\n');
   });
 
+  it('builds FROM scratch, copying from an image in the store', async () => {
+    writeTree(ctx, { Dockerfile: 'FROM scratch\nCOPY --from=bb:1 /bin/busybox /bin/busybox\nENTRYPOINT ["/bin/busybox"]\nCMD ["echo", "from scratch"]\n' });
+    const built = await runCli(dataDir, ['build', '-q', '-t', 'tiny:1', ctx]);
+    assert.equal(built.code, 0, built.stderr);
+    assert.match(built.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    const inspect = (JSON.parse((await runCli(dataDir, ['inspect', 'tiny:1'])).stdout) as { RootFS: { Layers: string[] }; History: { empty_layer?: boolean }[] }[])[0]!;
+    assert.equal(inspect.RootFS.Layers.length, 1);
+    assert.deepEqual(inspect.History.map((h) => h.empty_layer ?? false), [false, true, true]);
+    const ran = await runCli(dataDir, ['run', '--rm', 'tiny:1']);
+    assert.deepEqual([ran.code, ran.stdout], [0, 'from scratch\n']);
+  });
+
   it('honours .dockerignore with exceptions and **', async () => {
     writeTree(ctx, {
       Dockerfile: 'FROM bb:1\nCOPY . /app/\nCMD ["sh", "-c", "cd /app && find . -type f | sort"]\n',
