@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { ContainerService } from '../containers/container-service.js';
 import type { Engine } from '../engine.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
-import type { ContainerConfig } from '../images/image-config.js';
+import { type ContainerConfig, hostArchitecture } from '../images/image-config.js';
 import { type ImageRecord, shortId } from '../images/image-store.js';
 import { formatReference, parseReference } from '../images/reference.js';
 import { BuildArgs, type StageArgs } from './build-args.js';
@@ -130,6 +130,10 @@ class BuildRun {
   private async fromStep(stage: Stage): Promise<StageState> {
     this.header(stage.from);
     const base = expandVariables(stage.base, this.args.metaLookup(), this.escape);
+    const platform = stage.from.flags.platform;
+    if (platform !== undefined && expandVariables(platform, this.args.metaLookup(), this.escape) !== `linux/${hostArchitecture()}`) {
+      throw lineError(stage.from.line, `--platform=${platform}: this builder only builds for linux/${hostArchitecture()}`);
+    }
     let image: ImageRecord;
     const earlier = findStage(this.built, base);
     if (base.toLowerCase() === 'scratch') image = this.note(await scratchImage(this.engine));
@@ -205,6 +209,7 @@ class BuildRun {
     const from = instruction.flags.from !== undefined ? expand(instruction.flags.from) : undefined;
     const chown = instruction.flags.chown !== undefined ? expand(instruction.flags.chown) : undefined;
     if (instruction.keyword === 'ADD' && from !== undefined) throw lineError(instruction.line, 'ADD does not take --from; use COPY --from');
+    if (instruction.flags.checksum !== undefined) throw lineError(instruction.line, 'ADD --checksum is for URL sources, which builds do not fetch yet');
     const input = {
       engine: this.engine, instruction, args, base: () => this.materialize(state), workdir: config.WorkingDir || '/', escape: this.escape,
       ...(chown !== undefined && { chown }),

@@ -107,6 +107,9 @@ describe('bin/intermodal build (failures and hostile input)', function () {
       ['FROM bb:1\nCOPY --from=later /x /x\nFROM bb:1 AS later\n', /Dockerfile line 2: COPY --from=later: that stage comes later/],
       ['FROM bb:1\nCOPY --chown=ghost Dockerfile /x\n', /Dockerfile line 2: --chown=ghost: unable to find user ghost/],
       ['FROM bb:1\nEXPOSE 99999\n', /Dockerfile line 2: invalid EXPOSE port '99999'/],
+      ['FROM --platform=linux/s390x bb:1\n', /Dockerfile line 1: --platform=linux\/s390x: this builder only builds for linux\//],
+      ['FROM bb:1\nRUN --mount=type=cache,target=/x true\n', /Dockerfile line 2: RUN does not take the flag --mount/],
+      ['FROM bb:1\nUSER\n', /Dockerfile line 2: USER needs arguments/],
       ['FROM bb:1\nRUN true\nONBUILD FROM bb:1\n', /Dockerfile line 3: FROM is not allowed as an ONBUILD trigger/],
     ];
     for (const [dockerfile, message] of cases) {
