@@ -142,7 +142,7 @@ export class DockerComputeDriver implements ComputeDriver {
     if (lines !== undefined && (!Number.isInteger(lines) || lines < 0)) throw new InvalidArgumentError(`lines must be a non-negative integer, not ${lines}`);
     const c = await this.current(instanceId);
     if (lines === 0) return '';
-    return this.logs(c.Id, lines);
+    return this.logs(c, lines);
   }
 
   async resize(instanceId: string, resources: InstanceResources): Promise<void> {
@@ -237,9 +237,11 @@ export class DockerComputeDriver implements ComputeDriver {
     throw err;
   }
 
-  private async logs(id: string, lines?: number): Promise<string> {
-    const res = await this.api.stream('GET', `/containers/${id}/logs`, { query: { stdout: true, stderr: true, tail: lines ?? 'all' }, timeoutMs: this.timeoutMs });
-    return demuxLogs(await readAll(res));
+  private async logs(c: DockerContainer, lines?: number): Promise<string> {
+    const res = await this.api.stream('GET', `/containers/${c.Id}/logs`, { query: { stdout: true, stderr: true, tail: lines ?? 'all' }, timeoutMs: this.timeoutMs });
+    const raw = await readAll(res);
+    // With a terminal the daemon sends the bytes as they are; without, in stream frames.
+    return c.Config.Tty ? raw.toString() : demuxLogs(raw);
   }
 
   private async info(instanceId: string, c: DockerContainer): Promise<InstanceInfo> {
@@ -248,7 +250,7 @@ export class DockerComputeDriver implements ComputeDriver {
       stats = this.api.isLocal ? localCgroupStats(c) : undefined;
       stats ??= await this.api.json<DockerStats>('GET', `/containers/${c.Id}/stats`, { query: { stream: false, 'one-shot': true }, timeoutMs: this.timeoutMs }).catch(() => undefined);
     }
-    return dockerInstanceInfo(instanceId, c, stats, this.state.stoppedByUser(instanceId), (n) => this.logs(c.Id, n));
+    return dockerInstanceInfo(instanceId, c, stats, this.state.stoppedByUser(instanceId), (n) => this.logs(c, n));
   }
 
   /** The container config of the image the instance was made from (our store's). */

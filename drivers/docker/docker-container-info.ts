@@ -13,7 +13,7 @@ export interface DockerContainer {
   Id: string;
   Name: string;
   State: { Status: string; Running: boolean; Paused: boolean; OOMKilled: boolean; ExitCode: number; Error: string; Pid: number; StartedAt: string; FinishedAt: string };
-  Config: { Labels: Record<string, string> | null; Entrypoint: string[] | null; Cmd: string[] | null; Image: string };
+  Config: { Labels: Record<string, string> | null; Entrypoint: string[] | null; Cmd: string[] | null; Image: string; Tty?: boolean };
   HostConfig: { Memory: number; NanoCpus: number; CpuShares: number };
   Image: string;
 }

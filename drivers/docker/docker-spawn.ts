@@ -49,6 +49,7 @@ export function checkSpawn(engine: Engine, request: SpawnRequest): CheckedSpawn 
   for (const [key, value] of Object.entries(request.labels ?? {})) {
     if (typeof value !== 'string') throw new InvalidArgumentError(`label '${key}' must have a string value`);
   }
+  for (const entry of request.process?.env ?? []) if (typeof entry !== 'string' || !/^[^=]+=/.test(entry)) throw new InvalidArgumentError(`environment entry ${JSON.stringify(entry)} must be KEY=value`);
   return { request, image: engine.images.resolve(request.image), limits };
 }
 
@@ -66,17 +67,28 @@ export async function spawnOnDaemon(api: DockerApi, engine: Engine, checked: Che
   await ensureImageOnDaemon(api, engine, image);
   const imageConfig = engine.images.config(image.id).config ?? {};
   const labels: Record<string, string> = { ...request.labels, ...resourceLabels(request.resources), [InstanceLabels.instanceId]: request.instanceId, [InstanceLabels.driver]: dockerDriverName };
+  // A container resource's overrides (Heat), the same fields the local driver honours.
+  const p = request.process ?? {};
+  const restart = p.restartPolicy ?? { name: 'no', maximumRetryCount: 0 };
   const body: Record<string, unknown> = {
     Image: image.id,
-    Hostname: hostnameFor(request.name, request.instanceId),
+    Hostname: p.hostname ?? hostnameFor(request.name, request.instanceId),
     // The driver's own labels last, so a request cannot pass one instance off as another.
     Labels: labels,
-    HostConfig: { ...hostLimits(limits), NetworkMode: 'none', RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } },
+    ...(p.env !== undefined && { Env: p.env }),
+    ...(p.entrypoint !== undefined && { Entrypoint: p.entrypoint }), ...(p.command !== undefined && { Cmd: p.command }),
+    ...(p.workingDir !== undefined && { WorkingDir: p.workingDir }), ...(p.user !== undefined && { User: p.user }),
+    ...(p.tty !== undefined && { Tty: p.tty }), ...(p.openStdin !== undefined && { OpenStdin: p.openStdin }),
+    HostConfig: {
+      ...hostLimits(limits), ...(p.cpuShares !== undefined && { CpuShares: p.cpuShares }),
+      NetworkMode: 'none', RestartPolicy: { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount },
+      ReadonlyRootfs: p.readOnly ?? false, Privileged: p.privileged ?? false, CapAdd: p.capAdd ?? [], CapDrop: p.capDrop ?? [],
+    },
   };
   if (request.bootScript !== undefined) {
-    // `sh -c SCRIPT -- ARGS...`: the image's command is exec'd afterwards and stays pid 1.
+    // `sh -c SCRIPT -- ARGS...`: the command it would have run is exec'd afterwards and stays pid 1.
     body['Entrypoint'] = [bootShell, '-c', `${bootScriptPath}; exec "$@"`, '--'];
-    body['Cmd'] = processArgs(imageConfig, undefined, undefined);
+    body['Cmd'] = processArgs(imageConfig, p.entrypoint, p.command);
   }
   const name = containerName(request.instanceId);
   let created = await api.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body });
@@ -85,7 +97,8 @@ export async function spawnOnDaemon(api: DockerApi, engine: Engine, checked: Che
       // Without a shell the wrapper cannot run: boot the image's own command and say so.
       await api.json('DELETE', `/containers/${created.Id}`, { query: { force: true } });
       const { Entrypoint: _e, Cmd: _c, ...plain } = body;
-      created = await api.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body: { ...plain, Labels: { ...labels, [InstanceLabels.bootScript]: `not run: the image has no ${bootShell}` } } });
+      const own = { ...(p.entrypoint !== undefined && { Entrypoint: p.entrypoint }), ...(p.command !== undefined && { Cmd: p.command }) };
+      created = await api.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body: { ...plain, ...own, Labels: { ...labels, [InstanceLabels.bootScript]: `not run: the image has no ${bootShell}` } } });
       await putFiles(api, created.Id, request, false);
     } else {
       await putFiles(api, created.Id, request, request.bootScript !== undefined);

@@ -71,6 +71,14 @@ for (const target of [localTarget(), dockerTarget()] as ConformanceTarget[]) {
       assert.ok(later.cpuTimeNs > 0, 'CPU time is reported');
     });
 
+    it('honours a container resource\'s process overrides, with and without a boot script', async () => {
+      const process = { command: ['sh', '-c', 'echo "$GREETING from $(pwd)"; sleep 300'], env: ['GREETING=hi'], workingDir: '/tmp', hostname: 'custom' };
+      await d.spawn(spawnRequest('i-proc', { process }));
+      await consoleShows('i-proc', 'hi from /tmp\n');
+      await d.spawn(spawnRequest('i-proc-boot', { process, bootScript: script('hostname') }));
+      await consoleShows('i-proc-boot', 'custom\nhi from /tmp\n');
+    });
+
     it('reports a command that exits at once as down, with the reason and its last lines', async () => {
       const failed = await d.spawn(spawnRequest('i-fail', { image: failingImage }));
       assert.equal(failed.powerState, PowerState.SHUTDOWN);
