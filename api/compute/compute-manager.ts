@@ -18,7 +18,8 @@ const faultOf = (code: number, message: string, details?: string): ServerFault =
 /** An instance that fails this soon after it was reported ACTIVE is marked ERROR, not SHUTOFF. */
 const earlyFailureMs = 10_000;
 
-const hostnameOf = (name: string): string => name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'server';
+/** The hostname Nova gives a server of that display name. */
+export const hostnameOf = (name: string): string => name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'server';
 
 export class ComputeManager {
   private readonly inflight = new Set<Promise<void>>();

@@ -9,13 +9,18 @@ import type { ServerRecord } from './server-store.js';
 
 const configDrive = '/mnt/config/openstack/latest';
 
-export function instanceFiles(server: ServerRecord, hostname: string): { files: InjectedFile[]; bootScript?: Buffer } {
+/** OpenStack's `meta_data.json` of a server (config drive and metadata service alike). */
+export function metaDataOf(server: ServerRecord, hostname: string) {
   const keys = server.keyName !== undefined && server.keyData !== undefined ? [{ name: server.keyName, type: 'ssh', data: server.keyData }] : [];
-  const metaData = {
+  return {
     uuid: server.id, name: server.name, hostname, launch_index: 0, availability_zone: server.availabilityZone,
     project_id: server.projectId, meta: server.metadata, keys,
     public_keys: Object.fromEntries(keys.map((k) => [k.name, k.data])),
   };
+}
+
+export function instanceFiles(server: ServerRecord, hostname: string): { files: InjectedFile[]; bootScript?: Buffer } {
+  const metaData = metaDataOf(server, hostname);
   const files: InjectedFile[] = [{ path: `${configDrive}/meta_data.json`, contents: Buffer.from(JSON.stringify(metaData)), mode: 0o644 }];
   let bootScript: Buffer | undefined;
   if (server.userData !== undefined) {

@@ -12,6 +12,8 @@ import type { FloatingIpRow, NeutronStore, PortRow, RuleRow } from './neutron-st
 
 export class FirewallSync {
   private chain: Promise<void> = Promise.resolve();
+  /** The metadata server's port on 127.0.0.1, once it listens. */
+  metadataPort?: number;
 
   constructor(private readonly store: NeutronStore, private readonly engine: NetworkService, private readonly log: winston.Logger) {}
 
@@ -51,6 +53,8 @@ export class FirewallSync {
       const port = f.port_id === null ? undefined : ports.find((p) => p.id === f.port_id);
       if (port?.fixed_ip) mappings.push({ floating: f.address, fixed: port.fixed_ip });
     }
-    await applyFloatingIps(this.floatingTable, mappings);
+    // The metadata route exists while any server has a port, and goes with the last one.
+    const metadata = this.metadataPort !== undefined && servers.size > 0 ? { port: this.metadataPort, bridges: `${this.engine.names.bridge('')}*` } : undefined;
+    await applyFloatingIps(this.floatingTable, mappings, metadata);
   }
 }

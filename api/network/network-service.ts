@@ -10,19 +10,27 @@ import { neutronMigrations } from './neutron-schema.js';
 import { NeutronStore } from './neutron-store.js';
 import { registerServerNetworking } from './network-registry.js';
 import { ServerPorts } from './server-ports.js';
+import { MetadataServer } from './metadata-server.js';
 
 export function networkService(options: { engine: Engine }) {
   return (cloud: CloudContext): MountedService => {
     migrateService(cloud.db, 'network', neutronMigrations);
     const store = new NeutronStore(cloud.db);
     const engineNetworks = new NetworkService(options.engine.db, options.engine.config.dataDir);
-    const core = new NeutronCore(store, engineNetworks, new FirewallSync(store, engineNetworks, cloud.log));
+    const sync = new FirewallSync(store, engineNetworks, cloud.log);
+    const core = new NeutronCore(store, engineNetworks, sync);
     registerServerNetworking(cloud, new ServerPorts(core));
+    const metadata = new MetadataServer(store, cloud.db);
     return {
       prefix: '/network',
-      // Listed in the catalog once the clients' flows pass with it there (see the wire contract).
-      // catalog: { type: 'network', name: 'neutron', path: '/network' },
-      plugin: async (app) => neutronApi(app, { core, tokens: cloud.identity.tokens, log: cloud.log }),
+      catalog: { type: 'network', name: 'neutron', path: '/network' },
+      plugin: async (app) => {
+        sync.metadataPort = await metadata.start();
+        app.addHook('onClose', async () => metadata.close());
+        // Servers that outlived a restart get their route to the new port (and their firewalls) again.
+        await sync.all().catch((err: Error) => cloud.log.warn('network apply at start failed', { error: err.message }));
+        await neutronApi(app, { core, tokens: cloud.identity.tokens, log: cloud.log });
+      },
     };
   };
 }

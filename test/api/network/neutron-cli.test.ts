@@ -2,7 +2,7 @@
  * Neutron with the real `openstack` CLI over a real `intermodal serve`: networks, subnets,
  * servers on them reaching each other by address and name, isolation between networks,
  * security group rules opened and closed live, a floating IP reachable from the host's
- * loopback, the default network made on first use, `quota show`, and nothing left on the
+ * loopback, the metadata service, the default network made on first use, `quota show`, and nothing left on the
  * host once servers and networks are deleted.
  */
 import assert from 'node:assert/strict';
@@ -42,7 +42,7 @@ describe('neutron with the real openstack CLI', function () {
   before(async () => {
     cloud = await startTestCloud('neutron-cli');
     work = makeTempDir('neutron-cli-work');
-    await os('image', 'create', '--file', makeNetworkImage(work), '--container-format', 'docker', '--disk-format', 'raw', 'netbb');
+    await os('image', 'create', '--public', '--file', makeNetworkImage(work), '--container-format', 'docker', '--disk-format', 'raw', 'netbb');
   });
   after(async () => {
     await cloud?.stop();
@@ -87,6 +87,17 @@ describe('neutron with the real openstack CLI', function () {
     assert.notEqual((await exec('b1', 'ping', '-c', '1', '-W', '2', a2)).code, 0, 'net2 cannot reach net1');
   });
 
+  it('answers the metadata service at 169.254.169.254 for the asking server only', async () => {
+    const get = async (from: string, urlPath: string) => (await exec(from, 'sh', '-c', `printf 'GET ${urlPath} HTTP/1.0\\r\\n\\r\\n' | nc -w 3 169.254.169.254 80`)).stdout;
+    const a1 = await get('a1', '/openstack/latest/meta_data.json');
+    assert.ok(a1.includes(`"uuid":"${ids.a1}"`), a1);
+    assert.ok(!a1.includes(ids.a2!));
+    const a2 = await get('a2', '/openstack/latest/meta_data.json');
+    assert.ok(a2.includes(`"uuid":"${ids.a2}"`), a2);
+    assert.ok((await get('b1', '/latest/meta-data/instance-id')).includes(ids.b1!));
+    assert.ok((await get('b1', '/latest/meta-data/local-ipv4')).includes(await addressOf('b1', 'net2')));
+  });
+
   it('opens and closes a TCP port live with a security group rule', async () => {
     const group = json<{ id: string }>(await os('security', 'group', 'create', 'web', '-f', 'json'));
     const userData = path.join(work, 'web.sh');
@@ -124,6 +135,40 @@ describe('neutron with the real openstack CLI', function () {
     const text = JSON.stringify(quota);
     assert.match(text, /instances/);
     assert.match(text, /(networks|network)/);
+  });
+
+  it('boots a server on a port made beforehand, and hides a project\'s networks from another project', async () => {
+    const port = json<{ id: string; mac_address: string }>(await os('port', 'create', '--network', 'net1', 'p1', '-f', 'json'));
+    await boot('onport', '--nic', `port-id=${port.id}`);
+    const shown = json<{ device_id: string; fixed_ips: unknown; status: string }>(await os('port', 'show', port.id, '-f', 'json'));
+    assert.equal(shown.device_id, ids.onport);
+    assert.equal(shown.status, 'ACTIVE');
+    const address = await addressOf('onport', 'net1');
+    assert.ok(JSON.stringify(shown.fixed_ips).includes(address));
+    assert.equal((await exec('a1', 'ping', '-c', '1', '-W', '3', address)).code, 0);
+    await assert.rejects(os('port', 'delete', port.id), /in use/);
+
+    await os('project', 'create', 'other');
+    await os('user', 'create', '--password', 'other-pw', '--project', 'other', 'other-user');
+    await os('role', 'add', '--user', 'other-user', '--project', 'other', 'member');
+    const other = { username: 'other-user', password: 'other-pw', project: 'other' };
+    const visible = json<Array<{ Name: string }>>(await cloud.openstack(['network', 'list', '-f', 'json'], other));
+    assert.ok(!visible.some((n) => n.Name === 'net1'), 'another project does not list net1');
+    const net1 = json<{ id: string }>(await os('network', 'show', 'net1', '-f', 'json'));
+    await assert.rejects(cloud.openstack(['network', 'show', net1.id], other), /No Network found|not found/i);
+    await assert.rejects(cloud.openstack(['server', 'create', '--image', 'netbb', '--flavor', 'm1.tiny', '--nic', `net-id=${net1.id}`, 'intruder'], other), /No Network found/i);
+    // Straight to Nova, past the client's own lookup: refused, and nothing is created.
+    const token = await cloud.token(other.username, other.password, other.project);
+    const image = json<{ id: string }>(await os('image', 'show', 'netbb', '-f', 'json'));
+    const refused = await cloud.request('POST', '/compute/v2.1/servers', { token, body: { server: { name: 'intruder', imageRef: image.id, flavorRef: '1', networks: [{ uuid: net1.id }] } } });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.badRequest.message, /could not be found/);
+    assert.deepEqual(json<unknown[]>(await cloud.openstack(['server', 'list', '-f', 'json'], other)), []);
+    await os('server', 'delete', '--wait', 'onport');
+    delete ids.onport;
+    const freed = json<{ device_id: string; status: string }>(await os('port', 'show', port.id, '-f', 'json'));
+    assert.deepEqual([freed.device_id, freed.status], ['', 'DOWN'], 'the port outlives its server, unbound');
+    await os('port', 'delete', port.id);
   });
 
   it('leaves no interface, namespace or rule behind once servers and networks are deleted', async () => {
