@@ -61,7 +61,7 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
       // Docker Registry v2 on the same listener and store: `docker login` with a cloud user.
       (cloud) => ({ prefix: '/v2', plugin: async (app) => registryApi(app, { engine: options.engine, auth: keystoneRegistryAuthenticator(cloud.identity.store) }) }),
       computeService({ driver, images: (cloud) => computeImagesFrom(glanceOf(cloud)), ...(options.powerSyncIntervalMs !== undefined && { powerSyncIntervalMs: options.powerSyncIntervalMs }) }, (deps) => { manager = deps.manager; facade = new ComputeFacade(deps); }),
-      orchestrationService(() => facade!, (runner) => { stacks = runner; }),
+      orchestrationService(() => facade!, (runner) => { stacks = runner; }, glanceOf),
       networkService({ engine: options.engine }),
     ],
     ...(options.tokenLifetimeMs !== undefined && { tokenLifetimeMs: options.tokenLifetimeMs }),

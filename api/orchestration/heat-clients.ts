@@ -1,5 +1,6 @@
 /** What Heat's resource handlers may use: the services in-process, as the stack's creator. */
 import type { ComputeFacade } from '../compute/compute-facade.js';
+import type { GlanceImages } from '../../translators/image/glance-images.js';
 import type { RequestContext } from '../http/request-context.js';
 
 /** Wait condition signals, as the signal URL receives them. */
@@ -17,6 +18,8 @@ export interface HeatClients {
   /** The content of a software config (SoftwareConfig, CloudConfig, MultipartMime) of the stack's project, by id. */
   configContent(id: string): string | undefined;
   signals: SignalBox;
+  /** Glance in-process (OS::Glance::WebImage); absent on a cloud without the image service. */
+  images?: Pick<GlanceImages, 'create' | 'startImport' | 'find' | 'delete'>;
   /** The cloud's URL as its clients reach it: where signal URLs point. */
   publicUrl(): string;
 }

@@ -7,6 +7,7 @@ import { projectOf } from '../http/request-context.js';
 import type { HeatClients } from './heat-clients.js';
 import { orchestrationMigrations } from './heat-schema.js';
 import { orchestrationApi } from './orchestration-api.js';
+import { glanceWebImageType } from './resources/glance-web-image.js';
 import { dockerContainerType } from './resources/docker-container.js';
 import { zunContainerType } from './resources/zun-container.js';
 import { novaFlavorType } from './resources/nova-flavor.js';
@@ -22,21 +23,22 @@ import { StackStore } from './stack-store.js';
 export function heatResourceTypes(): ResourceTypeRegistry<HeatClients> {
   const registry: ResourceTypeRegistry<HeatClients> = new ResourceTypeRegistry<HeatClients>([
     ...(builtinResourceTypes() as unknown as ResourceType<HeatClients>[]), novaServerType, novaKeyPairType, novaFlavorType,
-    softwareConfigType, cloudConfigType, multipartMimeType, waitConditionHandleType, waitConditionType, dockerContainerType, zunContainerType,
+    softwareConfigType, cloudConfigType, multipartMimeType, waitConditionHandleType, waitConditionType, dockerContainerType, zunContainerType, glanceWebImageType,
   ]);
   registry.register(resourceGroupType(() => registry));
   return registry;
 }
 
-export function orchestrationService(compute: () => ComputeFacade, onRunner?: (runner: StackRunner) => void) {
+export function orchestrationService(compute: () => ComputeFacade, onRunner?: (runner: StackRunner) => void, images?: (cloud: CloudContext) => HeatClients['images']) {
   return (cloud: CloudContext): MountedService => {
     migrateService(cloud.db, 'orchestration', orchestrationMigrations);
     const store = new StackStore(cloud.db);
     // Signal URLs point where clients reached the API last; the listener learns its public address only from requests.
     let publicUrl = 'http://127.0.0.1';
     const signals = { received: (id: string) => store.signals(id) as ReturnType<HeatClients['signals']['received']>, clear: (id: string) => store.clearSignals(id) };
+    const glance = images?.(cloud);
     const runner = new StackRunner(store, heatResourceTypes(), (stack) => ({
-      compute: compute(), caller: stack.caller, signals, publicUrl: () => publicUrl,
+      compute: compute(), caller: stack.caller, signals, publicUrl: () => publicUrl, ...(glance && { images: glance }),
       configContent: (id) => store.stateByPhysicalId(projectOf(stack.caller), id, configTypeNames)?.data.config as string | undefined,
     }), cloud.log);
     onRunner?.(runner);

@@ -10,6 +10,7 @@ import {
   type Resolver, type ResourceContext, type ResourceState, type ResourceType, type ResourceTypeRegistry, type StackDefinition, type UpdatePlan,
 } from '../../translators/heat/index.js';
 import type { HeatClients } from './heat-clients.js';
+import { templateResourceType } from './resources/template-resource.js';
 import { runUpdate, storedDefinitionOf, type StoredDefinition } from './stack-update.js';
 import type { StackRecord, StackStore } from './stack-store.js';
 
@@ -46,7 +47,7 @@ export class StackRunner {
 
   typeOf(def: StackDefinition, name: string): ResourceType<HeatClients> {
     const mapping = def.resources.get(name)!.mapping;
-    if (mapping.kind !== 'type') throw new Error(`resource ${name}: template resources (nested stacks) are not supported yet`);
+    if (mapping.kind === 'template') return templateResourceType(mapping.template, this.registry, def.runtime().files);
     const type = this.registry.get(mapping.type);
     if (!type) throw new Error(`resource ${name}: the resource type ${mapping.type} is not available on this cloud`);
     return type;
@@ -93,8 +94,7 @@ export class StackRunner {
 
   /** Creates one resource from its definition; records its events and state, throws its failure message. */
   async createResource(stack: StackRecord, def: StackDefinition, name: string, states: Map<string, ResourceState>, ctx: (name: string) => ResourceContext<HeatClients>, resolver: Resolver, action = 'CREATE'): Promise<ResourceState> {
-    const mapping = def.resources.get(name)!.mapping;
-    const typeName = mapping.kind === 'type' ? mapping.type : 'template';
+    const typeName = def.resources.get(name)!.mapping.type;
     this.resourceEvent(stack, name, typeName, `${action}_IN_PROGRESS`, action === 'CREATE' ? 'state changed' : 'replacing');
     try {
       const type = this.typeOf(def, name);
@@ -167,7 +167,7 @@ export class StackRunner {
         const state = states.get(name);
         this.resourceEvent(stack, name, record.type, 'DELETE_IN_PROGRESS', 'state changed');
         try {
-          const type = this.registry.get(record.type);
+          const type = def?.resources.has(name) ? this.typeOf(def, name) : this.registry.get(record.type);
           if (state && type) await type.handler.delete(ctx(name), state);
           this.resourceEvent(stack, name, record.type, 'DELETE_COMPLETE', 'state changed', null);
           this.store.deleteResource(stack.id, name);

@@ -8,7 +8,8 @@
  * has UPDATE_IN_PROGRESS then UPDATE_COMPLETE or UPDATE_FAILED stack-level events (what
  * `--wait` watches), followed by ROLLBACK_* when rollback is enabled.
  */
-import type { ResourceState, StackDefinition, UpdatePlan } from '../../translators/heat/index.js';
+import type { ResourceState, ResourceType, StackDefinition, UpdatePlan } from '../../translators/heat/index.js';
+import type { HeatClients } from './heat-clients.js';
 import type { StackRunner } from './stack-runner.js';
 import type { StackRecord } from './stack-store.js';
 
@@ -25,21 +26,20 @@ export function storedDefinitionOf(stack: StackRecord): StoredDefinition {
 /** How to undo one step that succeeded, for rollback. */
 type UndoStep =
   | { kind: 'created'; name: string }
-  | { kind: 'replaced'; name: string; type: string; old: ResourceState }
+  | { kind: 'replaced'; name: string; type: string; oldType: ResourceType<HeatClients>; old: ResourceState }
   | { kind: 'updated'; name: string; type: string; old: ResourceState; oldProperties: Record<string, unknown>; changed: readonly string[] };
 
-const typeNameOf = (def: StackDefinition, name: string): string => {
-  const mapping = def.resources.get(name)?.mapping;
-  return mapping?.kind === 'type' ? mapping.type : 'template';
-};
+const typeNameOf = (def: StackDefinition, name: string): string => def.resources.get(name)?.mapping.type ?? 'unknown';
 
 /** Runs the update; `previous` is what rollback restores. The stack already holds `next`. */
 export async function runUpdate(runner: StackRunner, stack: StackRecord, oldDef: StackDefinition, newDef: StackDefinition, plan: UpdatePlan, previous: StoredDefinition): Promise<void> {
   const { states, ctx, resolver } = runner.contexts(stack, newDef);
   const before = new Map(states);
   const old = runner.contexts(stack, oldDef);
-  const updates = new Map(plan.update.map((u) => [u.name, u]));
-  const replacing = new Set(plan.replace.map((r) => r.name));
+  // A changed resource whose type cannot update in place (a template resource) is replaced.
+  const inPlace = (u: UpdatePlan['update'][number]) => u.properties.length === 0 || runner.typeOf(newDef, u.name).handler.update !== undefined;
+  const updates = new Map(plan.update.filter(inPlace).map((u) => [u.name, u]));
+  const replacing = new Set([...plan.replace.map((r) => r.name), ...plan.update.filter((u) => !inPlace(u)).map((u) => u.name)]);
   const adding = new Set(plan.add);
   const done = new Set<string>([...plan.unchanged, ...newDef.disabledResources]);
   const started = new Set<string>();
@@ -77,7 +77,7 @@ export async function runUpdate(runner: StackRunner, stack: StackRecord, oldDef:
       } else if (replacing.has(name)) {
         const current = before.get(name);
         await runner.createResource(stack, newDef, name, states, ctx, resolver, 'UPDATE');
-        if (current !== undefined) undo.push({ kind: 'replaced', name, type: typeNameOf(oldDef, name), old: current });
+        if (current !== undefined) undo.push({ kind: 'replaced', name, type: typeNameOf(oldDef, name), oldType: runner.typeOf(oldDef, name), old: current });
       } else {
         await updateInPlace(name);
       }
@@ -124,7 +124,7 @@ async function deleteReplaced(runner: StackRunner, stack: StackRecord, undo: Und
     const event = (status: string, reason: string) => runner.store.addEvent({ stackId: stack.id, resourceName: u.name, physicalId: u.old.physicalId, resourceType: u.type, status, reason });
     event('DELETE_IN_PROGRESS', 'deleting the replaced resource');
     try {
-      await runner.registry.get(u.type)?.handler.delete(ctx(u.name), u.old);
+      await u.oldType.handler.delete(ctx(u.name), u.old);
       event('DELETE_COMPLETE', 'replaced');
     } catch (err) {
       event('DELETE_FAILED', (err as Error).message);
@@ -144,7 +144,7 @@ async function rollBack(runner: StackRunner, stack: StackRecord, newDef: StackDe
         if (left !== undefined) throw new Error(left);
       } else if (step.kind === 'replaced') {
         const replacement = states.get(step.name);
-        const type = runner.registry.get(typeNameOf(newDef, step.name));
+        const type = runner.typeOf(newDef, step.name);
         if (replacement !== undefined && replacement !== step.old) await type?.handler.delete(ctx(step.name), replacement);
         states.set(step.name, step.old);
         runner.resourceEvent(stack, step.name, step.type, 'UPDATE_COMPLETE', 'rolled back to the previous resource', step.old);

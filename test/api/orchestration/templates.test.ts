@@ -84,6 +84,28 @@ describe('the example templates with the real heat client', function () {
     await assert.rejects(cloud.openstack(['keypair', 'show', 'vps-key']), 'the keypair goes with the stack');
   });
 
+  it('nested_pair.yaml: two nested stacks from one template file; an update replaces only the changed one', async () => {
+    if (!(await json(['image', 'list'])).some((i: { Name: string }) => i.Name === 'bb')) await upload(makeServerImage(work), 'bb');
+    await cloud.openstack(['stack', 'create', '-t', path.join(templates, 'nested_pair.yaml'), '--parameter', 'image=bb', '--wait', '--poll', '1', 'pair']);
+    const blue = await output('pair', 'blue_server') as string;
+    const green = await output('pair', 'green_server') as string;
+    for (const [id, greeting] of [[blue, 'hello-blue'], [green, 'hello-green']] as const) {
+      assert.equal((await json(['server', 'show', id])).status, 'ACTIVE');
+      let log = '';
+      for (let i = 0; i < 50 && !log.includes(greeting); i++) {
+        log = await cloud.openstack(['console', 'log', 'show', id]);
+        if (!log.includes(greeting)) await sleep(200);
+      }
+      assert.match(log, new RegExp(`${greeting} from`));
+    }
+    await cloud.openstack(['stack', 'update', '--existing', '--parameter', 'green_greeting=hi-again', '--wait', 'pair']);
+    assert.equal(await output('pair', 'blue_server'), blue, 'the unchanged nested stack keeps its server');
+    const greenAfter = await output('pair', 'green_server') as string;
+    assert.notEqual(greenAfter, green);
+    assert.deepEqual((await json(['server', 'list'])).map((x: { ID: string }) => x.ID).sort(), [blue, greenAfter].sort());
+    await deleteStack('pair');
+  });
+
   it('redis_workers.yaml: a group of workers registers with Redis and takes its jobs', async () => {
     await upload(await templateImage('redis'), 'redis');
     await cloud.openstack(['stack', 'create', '-t', path.join(templates, 'redis_workers.yaml'), '--parameter', 'worker_count=2', '--wait', '--poll', '1', 'jobs']);
