@@ -44,7 +44,7 @@ export function serverBasic(base: string, s: ServerRecord) {
 
 function addressesOf(s: ServerRecord) {
   return Object.fromEntries(Object.entries(s.addresses).map(([net, list]) => [net, list.map((a) => ({
-    version: a.address.includes(':') ? 6 : 4, addr: a.address, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': a.mac ?? '',
+    version: a.address.includes(':') ? 6 : 4, addr: a.address, 'OS-EXT-IPS:type': a.type ?? 'fixed', 'OS-EXT-IPS-MAC:mac_addr': a.mac ?? '',
   }))]));
 }
 

@@ -14,7 +14,8 @@ export interface ServerRecord {
   keyName?: string; keyData?: string; vmState: VmState; taskState?: string; powerState: number;
   metadata: Record<string, string>; userData?: string; configDrive: boolean; availabilityZone: string;
   accessIPv4: string; accessIPv6: string; securityGroups: string[];
-  addresses: Record<string, Array<{ address: string; mac?: string }>>; fault?: ServerFault;
+  /** By network name; `type` floating for a floating IP mapped to the server (fixed when absent). */
+  addresses: Record<string, Array<{ address: string; mac?: string; type?: 'fixed' | 'floating' }>>; fault?: ServerFault;
   vcpus: number; ram: number; disk: number;
   createdAt: Date; updatedAt: Date; launchedAt?: Date; terminatedAt?: Date;
 }

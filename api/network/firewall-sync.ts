@@ -8,10 +8,25 @@ import type winston from 'winston';
 import type { NetworkService } from '../../engine/network/network-service.js';
 import { applyFirewall, firewallRuleset } from './security-group-firewall.js';
 import { applyFloatingIps, type FloatingMapping } from './floating-ip-nat.js';
-import type { FloatingIpRow, NeutronStore, PortRow, RuleRow } from './neutron-store.js';
+import type { FloatingIpRow, NetworkRow, NeutronStore, PortRow, RuleRow } from './neutron-store.js';
+
+export type ServerAddresses = Record<string, Array<{ address: string; mac: string; type: 'fixed' | 'floating' }>>;
+
+/** Nova's `addresses` of a server from its ports: each fixed IP, then the floating IPs mapped to it. */
+export function serverAddresses(store: NeutronStore, serverId: string): ServerAddresses {
+  const addresses: ServerAddresses = {};
+  for (const p of store.portsOf({ deviceId: serverId }).filter((port) => port.fixed_ip !== null)) {
+    const list = (addresses[store.get<NetworkRow>('neutron_networks', p.network_id).name] ??= []);
+    list.push({ address: p.fixed_ip!, mac: p.mac, type: 'fixed' });
+    for (const f of store.floatingIpOfPort(p.id)) list.push({ address: f.address, mac: p.mac, type: 'floating' });
+  }
+  return addresses;
+}
 
 export class FirewallSync {
   private chain: Promise<void> = Promise.resolve();
+  /** Told each server's addresses (fixed, then floating) after every apply, to show them in Nova. */
+  onAddresses?: (serverId: string, addresses: ServerAddresses) => void;
   /** The metadata server's port on 127.0.0.1, once it listens. */
   metadataPort?: number;
 
@@ -56,5 +71,6 @@ export class FirewallSync {
     // The metadata route exists while any server has a port, and goes with the last one.
     const metadata = this.metadataPort !== undefined && servers.size > 0 ? { port: this.metadataPort, bridges: `${this.engine.names.bridge('')}*` } : undefined;
     await applyFloatingIps(this.floatingTable, mappings, metadata);
+    for (const serverId of servers.keys()) this.onAddresses?.(serverId, serverAddresses(this.store, serverId));
   }
 }

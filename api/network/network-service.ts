@@ -11,6 +11,7 @@ import { NeutronStore } from './neutron-store.js';
 import { registerServerNetworking } from './network-registry.js';
 import { ServerPorts } from './server-ports.js';
 import { MetadataServer } from './metadata-server.js';
+import { ServerStore } from '../compute/server-store.js';
 
 export function networkService(options: { engine: Engine }) {
   return (cloud: CloudContext): MountedService => {
@@ -18,6 +19,15 @@ export function networkService(options: { engine: Engine }) {
     const store = new NeutronStore(cloud.db);
     const engineNetworks = new NetworkService(options.engine.db, options.engine.config.dataDir);
     const sync = new FirewallSync(store, engineNetworks, cloud.log);
+    const servers = new ServerStore(cloud.db);
+    sync.onAddresses = (serverId, addresses) => {
+      // Only when they changed (a floating IP came or went), so `updated` moves only then.
+      try {
+        if (JSON.stringify(servers.get(serverId).addresses) !== JSON.stringify(addresses)) servers.update(serverId, { addresses });
+      } catch {
+        // deleted meanwhile: nothing to show
+      }
+    };
     const core = new NeutronCore(store, engineNetworks, sync);
     registerServerNetworking(cloud, new ServerPorts(core));
     const metadata = new MetadataServer(store, cloud.db);

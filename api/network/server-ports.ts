@@ -10,6 +10,7 @@ import { badRequest, conflict, notFound } from '../http/api-error.js';
 import type { RequestContext } from '../http/request-context.js';
 import type { ServerNetworking } from '../compute/server-networking.js';
 import type { ServerRecord } from '../compute/server-store.js';
+import { serverAddresses } from './firewall-sync.js';
 import { engineNetworkName, type NeutronCore } from './neutron-core.js';
 import { type NetworkRow, type PortRow, type SubnetRow, neutronMac } from './neutron-store.js';
 
@@ -109,15 +110,12 @@ export class ServerPorts implements ServerNetworking {
   }
 
   async bound(serverId: string, info: InstanceInfo): Promise<ServerRecord['addresses']> {
-    const addresses: ServerRecord['addresses'] = {};
     for (const port of this.core.store.portsOf({ deviceId: serverId })) {
       const found = Object.entries(info.addresses).flatMap(([, list]) => list).find((a) => a.mac === port.mac);
       this.core.store.update('neutron_ports', port.id, { fixed_ip: found?.address ?? null });
-      const network = this.core.store.get<NetworkRow>('neutron_networks', port.network_id);
-      if (found) (addresses[network.name] ??= []).push({ address: found.address, mac: port.mac });
     }
     await this.core.sync.all();
-    return addresses;
+    return serverAddresses(this.core.store, serverId);
   }
 
   async release(serverId: string): Promise<void> {

@@ -39,6 +39,14 @@ describe('neutron with the real openstack CLI', function () {
   // busybox-static's wget crashes (glibc's static resolver); nc speaks the HTTP request instead.
   const canFetch = async (from: string, address: string) => (await exec(from, 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${address} 80`)).stdout.includes('hello-from-web');
 
+  const waitForStatus = async (server: string, status: string) => {
+    for (let i = 0; i < 60; i++) {
+      if (json<{ status: string }>(await os('server', 'show', server, '-f', 'json')).status === status) return;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    assert.fail(`${server} did not reach ${status}`);
+  };
+
   before(async () => {
     cloud = await startTestCloud('neutron-cli');
     work = makeTempDir('neutron-cli-work');
@@ -109,6 +117,13 @@ describe('neutron with the real openstack CLI', function () {
     assert.equal(await canFetch('a1', web), true, 'open once the rule exists');
     await os('security', 'group', 'rule', 'delete', rule.id);
     assert.equal(await canFetch('a1', web), false, 'closed again once the rule is deleted');
+    // A stop and start makes the instance's namespace anew: the groups are applied to it again.
+    await os('server', 'stop', 'web');
+    await waitForStatus('web', 'SHUTOFF');
+    await os('server', 'start', 'web');
+    await waitForStatus('web', 'ACTIVE');
+    assert.equal(await canFetch('web', '127.0.0.1'), true, 'the boot script started httpd again');
+    assert.equal(await canFetch('a1', await addressOf('web', 'net1')), false, 'still closed after a restart of the server');
     const rules = json<Array<{ 'IP Protocol': string | null }>>(await os('security', 'group', 'rule', 'list', group.id, '-f', 'json'));
     assert.ok(rules.every((r) => r['IP Protocol'] !== 'tcp'));
   });
@@ -120,6 +135,7 @@ describe('neutron with the real openstack CLI', function () {
     const fip = json<{ floating_ip_address: string }>(await os('floating', 'ip', 'create', 'public', '-f', 'json'));
     assert.match(fip.floating_ip_address, /^127\.0\.100\.\d+$/);
     await os('server', 'add', 'floating', 'ip', 'web', fip.floating_ip_address);
+    assert.ok(JSON.stringify(json(await os('server', 'show', 'web', '-f', 'json'))).includes(fip.floating_ip_address), 'server show lists the floating IP');
     const answer = await (await fetch(`http://${fip.floating_ip_address}/`, { signal: AbortSignal.timeout(5000) })).text();
     assert.match(answer, /hello-from-web/);
     await os('server', 'remove', 'floating', 'ip', 'web', fip.floating_ip_address);
