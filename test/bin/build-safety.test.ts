@@ -195,14 +195,16 @@ describe('bin/intermodal build (failures and hostile input)', function () {
       Dockerfile: 'FROM bb:1\nONBUILD COPY trigger.txt /from-trigger.txt\nONBUILD RUN echo ran-trigger > /ran.txt\n',
       'trigger.txt': 'trigger file\n',
     });
-    assert.equal((await runCli(dataDir, ['build', '-t', 'parent:1', ctx])).code, 0);
+    const parent = await runCli(dataDir, ['build', '-t', 'parent:1', ctx]);
+    assert.equal(parent.code, 0, parent.stderr + parent.stdout);
     const stored = JSON.parse((await runCli(dataDir, ['inspect', 'parent:1'])).stdout) as { Config: { OnBuild: string[] } }[];
     assert.deepEqual(stored[0]!.Config.OnBuild, ['COPY trigger.txt /from-trigger.txt', 'RUN echo ran-trigger > /ran.txt']);
     fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM parent:1\nCMD ["cat", "/from-trigger.txt", "/ran.txt"]\n');
     const child = await runCli(dataDir, ['build', '-t', 'child:1', ctx]);
     assert.equal(child.code, 0, child.stderr);
     assert.match(child.stdout, /# Executing 2 build triggers\n/);
-    assert.equal((await runCli(dataDir, ['run', '--rm', 'child:1'])).stdout, 'trigger file\nran-trigger\n');
+    const childRun = await runCli(dataDir, ['run', '--rm', 'child:1']);
+    assert.equal(childRun.stdout, 'trigger file\nran-trigger\n', childRun.stderr);
     const config = (JSON.parse((await runCli(dataDir, ['inspect', 'child:1'])).stdout) as { Config: { OnBuild?: string[] | null } }[])[0]!.Config;
     assert.ok(!config.OnBuild || config.OnBuild.length === 0);
     fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM child:1\nRUN test ! -e /grandchild\n');

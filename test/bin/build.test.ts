@@ -99,7 +99,8 @@ describe('bin/intermodal build', function () {
 
   it('leaves only the result in the image list, and the cache survives image prune', async () => {
     writeTree(ctx, { Dockerfile: 'FROM bb:1\nENV A=1\nCOPY f /f\nRUN echo x > /x\nLABEL l=v\n', f: 'f\n' });
-    assert.equal((await runCli(dataDir, ['build', '-t', 'one:1', ctx])).code, 0);
+    const first = await runCli(dataDir, ['build', '-t', 'one:1', ctx]);
+    assert.equal(first.code, 0, first.stderr + first.stdout);
     const images = (await runCli(dataDir, ['images', '-q'])).stdout.trim().split('\n');
     assert.equal(images.length, 2, 'bb:1 and one:1, no intermediate images');
     // Pruning dangling images (which collects unreferenced layers) keeps the whole cache.
