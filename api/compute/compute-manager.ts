@@ -78,8 +78,9 @@ export class ComputeManager {
   spawn(server: ServerRecord, imageRef: string): void {
     this.background('spawn', server.id, async () => {
       const hostname = hostnameOf(server.name);
-      const { files, bootScript } = instanceFiles(server, hostname);
       try {
+        // Inside the try: a cloud-config that cannot be turned into a boot script is a failed build.
+        const { files, bootScript } = instanceFiles(server, hostname);
         const networks = await this.interfaces(server, hostname);
         const info = await this.driver.spawn({
           instanceId: server.id, name: server.name, image: imageRef, files, ...(bootScript && { bootScript }),
@@ -149,8 +150,8 @@ export class ComputeManager {
 
   rebuild(server: ServerRecord, imageRef: string): void {
     this.background('rebuild', server.id, async () => {
-      const { files, bootScript } = instanceFiles(server, hostnameOf(server.name));
       try {
+        const { files, bootScript } = instanceFiles(server, hostnameOf(server.name));
         const networks = await this.interfaces(server, hostnameOf(server.name));
         const info = await this.driver.rebuild(server.id, {
           instanceId: server.id, name: server.name, image: imageRef, files, ...(bootScript && { bootScript }),

@@ -143,8 +143,19 @@ describe('neutron with the real openstack CLI', function () {
     await os('floating', 'ip', 'delete', fip.floating_ip_address);
   });
 
-  it('boots a server with no network on the project default network, and shows quotas', async () => {
-    await boot('auto1');
+  it('boots a server with no network on the project default network, applies its #cloud-config, and shows quotas', async () => {
+    const cloudConfig = path.join(work, 'cloud.yaml');
+    fs.writeFileSync(cloudConfig, [
+      '#cloud-config', 'ssh_authorized_keys:', '  - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyForTheTest test@intermodal',
+      'write_files:', '  - path: /etc/greeting', '    content: written-by-cloud-config', '    permissions: "0640"',
+      'runcmd:', '  - echo ran-by-cloud-config > /tmp/runcmd-done', '',
+    ].join('\n'));
+    await boot('auto1', '--user-data', cloudConfig);
+    assert.equal((await exec('auto1', 'cat', '/etc/greeting')).stdout.trim(), 'written-by-cloud-config');
+    assert.equal((await exec('auto1', 'cat', '/tmp/runcmd-done')).stdout.trim(), 'ran-by-cloud-config');
+    assert.match((await exec('auto1', 'cat', '/root/.ssh/authorized_keys')).stdout, /ExampleKeyForTheTest/);
+    const userData = (await exec('auto1', 'sh', '-c', `printf 'GET /openstack/latest/user_data HTTP/1.0\\r\\n\\r\\n' | nc -w 3 169.254.169.254 80`)).stdout;
+    assert.match(userData, /#cloud-config/, 'the metadata service serves the user data as given');
     const address = await addressOf('auto1', 'auto_allocated_network');
     assert.match(address, /^\d+\.\d+\.\d+\.\d+$/);
     const quota = json<Array<{ Resource: string; Limit: number }> | Record<string, number>>(await os('quota', 'show', '-f', 'json'));
@@ -185,6 +196,19 @@ describe('neutron with the real openstack CLI', function () {
     const freed = json<{ device_id: string; status: string }>(await os('port', 'show', port.id, '-f', 'json'));
     assert.deepEqual([freed.device_id, freed.status], ['', 'DOWN'], 'the port outlives its server, unbound');
     await os('port', 'delete', port.id);
+  });
+
+  it('keeps floating IPs, security groups and the metadata service across an API restart', async () => {
+    const fip = json<{ floating_ip_address: string }>(await os('floating', 'ip', 'create', 'public', '-f', 'json'));
+    await os('server', 'add', 'floating', 'ip', 'web', fip.floating_ip_address);
+    await cloud.restart();
+    const answer = await (await fetch(`http://${fip.floating_ip_address}/`, { signal: AbortSignal.timeout(5000) })).text();
+    assert.match(answer, /hello-from-web/);
+    const meta = (await exec('a1', 'sh', '-c', `printf 'GET /openstack/latest/meta_data.json HTTP/1.0\\r\\n\\r\\n' | nc -w 3 169.254.169.254 80`)).stdout;
+    assert.ok(meta.includes(`"uuid":"${ids.a1}"`), meta);
+    assert.notEqual((await exec('b1', 'ping', '-c', '1', '-W', '2', await addressOf('a1', 'net1'))).code, 0, 'networks still isolated');
+    await os('floating', 'ip', 'delete', fip.floating_ip_address);
+    await assert.rejects(fetch(`http://${fip.floating_ip_address}/`, { signal: AbortSignal.timeout(2000) }));
   });
 
   it('leaves no interface, namespace or rule behind once servers and networks are deleted', async () => {
