@@ -7,7 +7,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerService } from '../containers/container-service.js';
 import type { ContainerSpec } from '../containers/container-spec.js';
 import { parseLogRecord } from '../containers/container-log.js';
@@ -106,14 +105,36 @@ async function followUntilExit(containers: ContainerService, id: string, write: 
       if (record) write(record.text + (record.partial ? '' : '\n'));
     }
   };
-  let exited: number | undefined;
-  const waiting = containers.wait(id).then((code) => (exited = code));
-  while (exited === undefined) {
-    pump();
-    await Promise.race([waiting, sleep(25)]);
+  // conmon writes the exit file once it has reaped the step; noticing it at once (inotify)
+  // lets this process record the exit itself instead of waiting for conmon's exit callback,
+  // a whole CLI start-up later.
+  const { exitFile } = containers.paths(id);
+  let wake: () => void = () => undefined;
+  let watcher: fs.FSWatcher | undefined;
+  try {
+    watcher = fs.watch(path.dirname(exitFile), (_event, name) => (name === id ? wake() : undefined));
+  } catch {
+    // No inotify: the poll below still finds it.
   }
+  try {
+    while (!fs.existsSync(exitFile)) {
+      pump();
+      const record = await containers.get(id);
+      if (!['running', 'paused', 'restarting'].includes(record.status)) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 50);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    watcher?.close();
+  }
+  const code = await containers.wait(id);
   pump();
-  return exited;
+  return code;
 }
 
 /**
