@@ -71,6 +71,8 @@ export function registerStackUpdateRoutes(app: FastifyInstance, runner: StackRun
 
   const preview = (existing: boolean) => async (request: FastifyRequest) => {
     const { stack, oldDef, newDef, changes } = await plan(request, existing);
+    // As the update runs it: a changed resource whose type cannot update in place is replaced.
+    const inPlace = (u: { name: string; properties: readonly string[] }) => u.properties.length === 0 || runner.typeOf(newDef, u.name).handler.update !== undefined;
     const entry = (name: string, def: StackDefinition) => ({
       resource_name: name, resource_type: def.resources.get(name)?.type ?? '',
       resource_identity: { stack_name: stack.name, stack_id: stack.id, tenant: stack.projectId, path: `/resources/${name}` },
@@ -79,8 +81,8 @@ export function registerStackUpdateRoutes(app: FastifyInstance, runner: StackRun
       resource_changes: {
         added: changes.add.map((n) => entry(n, newDef)),
         deleted: changes.remove.map((n) => entry(n, oldDef)),
-        replaced: changes.replace.map((r) => entry(r.name, newDef)),
-        updated: changes.update.map((u) => entry(u.name, newDef)),
+        replaced: [...changes.replace.map((r) => r.name), ...changes.update.filter((u) => !inPlace(u)).map((u) => u.name)].map((n) => entry(n, newDef)),
+        updated: changes.update.filter(inPlace).map((u) => entry(u.name, newDef)),
         unchanged: changes.unchanged.map((n) => entry(n, newDef)),
       },
     };
