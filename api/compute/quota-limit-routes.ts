@@ -75,26 +75,30 @@ export function registerQuotaAndLimitRoutes(app: FastifyInstance, deps: ComputeD
     return { availabilityZoneInfo: [{ zoneName: 'nova', zoneState: { available: true }, hosts: { [deps.host]: { 'nova-compute': { available: true, active: true, updated_at: updated } } } }] };
   });
 
-  const hypervisor = async (detail: boolean) => {
-    const r = await deps.manager.driver.getAvailableResource();
-    const basic = { id: 1, hypervisor_hostname: r.hypervisorHostname, state: 'up', status: 'enabled' };
-    if (!detail) return basic;
-    return {
-      ...basic, hypervisor_type: r.hypervisorType, hypervisor_version: 1, host_ip: '127.0.0.1', vcpus: r.vcpus, vcpus_used: r.vcpusUsed,
-      memory_mb: r.memoryMb, memory_mb_used: r.memoryMbUsed, free_ram_mb: r.memoryMb - r.memoryMbUsed, local_gb: r.localGb, local_gb_used: r.localGbUsed,
-      free_disk_gb: r.localGb - r.localGbUsed, disk_available_least: r.localGb - r.localGbUsed, running_vms: r.runningInstances, current_workload: 0,
-      cpu_info: '{}', service: { id: 1, host: deps.host, disabled_reason: null },
-    };
+  /** One entry per compute host the driver has (several behind placement). */
+  const hypervisors = async (detail: boolean) => {
+    const driver = deps.manager.driver;
+    const hosts = driver.listHosts ? await driver.listHosts() : [await driver.getAvailableResource()];
+    return hosts.map((r, i) => {
+      const basic = { id: i + 1, hypervisor_hostname: r.hypervisorHostname, state: 'up', status: 'enabled' };
+      if (!detail) return basic;
+      return {
+        ...basic, hypervisor_type: r.hypervisorType, hypervisor_version: 1, host_ip: '127.0.0.1', vcpus: r.vcpus, vcpus_used: r.vcpusUsed,
+        memory_mb: r.memoryMb, memory_mb_used: r.memoryMbUsed, free_ram_mb: r.memoryMb - r.memoryMbUsed, local_gb: r.localGb, local_gb_used: r.localGbUsed,
+        free_disk_gb: r.localGb - r.localGbUsed, disk_available_least: r.localGb - r.localGbUsed, running_vms: r.runningInstances, current_workload: 0,
+        cpu_info: '{}', service: { id: i + 1, host: r.hypervisorHostname, disabled_reason: null },
+      };
+    });
   };
   const adminOnly = (request: Parameters<typeof authenticate>[0]) => {
     if (!isAdmin(authenticate(request, deps.tokens))) throw forbidden("Policy doesn't allow os_compute_api:os-hypervisors:list to be performed.");
   };
-  app.get('/os-hypervisors', async (request) => { adminOnly(request); return { hypervisors: [await hypervisor(false)] }; });
-  app.get('/os-hypervisors/detail', async (request) => { adminOnly(request); return { hypervisors: [await hypervisor(true)] }; });
+  app.get('/os-hypervisors', async (request) => { adminOnly(request); return { hypervisors: await hypervisors(false) }; });
+  app.get('/os-hypervisors/detail', async (request) => { adminOnly(request); return { hypervisors: await hypervisors(true) }; });
   app.get('/os-hypervisors/statistics', async (request) => {
     adminOnly(request);
-    const h = await hypervisor(true) as Json;
+    const all = (await hypervisors(true)) as Json[];
     const keys = ['vcpus', 'vcpus_used', 'memory_mb', 'memory_mb_used', 'free_ram_mb', 'local_gb', 'local_gb_used', 'free_disk_gb', 'disk_available_least', 'running_vms', 'current_workload'];
-    return { hypervisor_statistics: { count: 1, ...Object.fromEntries(keys.map((k) => [k, h[k]])) } };
+    return { hypervisor_statistics: { count: all.length, ...Object.fromEntries(keys.map((k) => [k, all.reduce((sum, h) => sum + (h[k] as number), 0)])) } };
   });
 }

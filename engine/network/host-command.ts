@@ -19,7 +19,12 @@ export function runHostCommand(binary: string, args: string[], stdin?: string): 
       const message = Buffer.concat(err).toString('utf8').trim().split('\n').slice(0, 5).join('; ');
       reject(new FailedPreconditionError(`${binary} ${args.filter((a) => a !== '-batch' && a !== '-').slice(0, 3).join(' ')}: ${message || `exited with ${code ?? signal}`}`));
     });
-    if (stdin !== undefined) child.stdin!.end(stdin);
+    if (stdin !== undefined) {
+      // A tool that exits before reading its input (nsenter into a namespace that is gone)
+      // closes the pipe: that EPIPE is reported through 'close' above, never thrown.
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(stdin);
+    }
   });
 }
 

@@ -154,6 +154,19 @@ describe('Nova v2.1 over HTTP', function () {
     await until(async () => ((await serverCount()) === 0 ? true : undefined));
   });
 
+  it('reports the compute host in os-hypervisors from its allocations', async () => {
+    const id = await boot('counted');
+    const stats = (await nova('GET', '/os-hypervisors/statistics')).body.hypervisor_statistics;
+    assert.equal(stats.count, 1);
+    assert.ok(stats.vcpus > 0 && stats.memory_mb > 0);
+    assert.equal(stats.memory_mb_used, 128, 'used memory is the m1.nano allocation, not a host-wide reading');
+    const detail = (await nova('GET', '/os-hypervisors/detail')).body.hypervisors;
+    assert.equal(detail.length, 1);
+    assert.equal(detail[0].running_vms, 1);
+    await nova('DELETE', `/servers/${id}`);
+    await until(async () => ((await serverCount()) === 0 ? true : undefined));
+  });
+
   it('lets a reader look but not create', async () => {
     await cloud.openstack(['user', 'create', '--password', 'pw-r', 'rita']);
     await cloud.openstack(['role', 'add', '--project', 'admin', '--user', 'rita', 'reader']);
