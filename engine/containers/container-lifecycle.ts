@@ -285,7 +285,9 @@ export abstract class ContainerLifecycle {
   private waiterAlive(id: string): boolean {
     try {
       const pid = Number(fs.readFileSync(path.join(this.paths(id).dir, 'waiter.pid'), 'utf8'));
-      return pid !== process.pid && processIsAlive(pid);
+      // This very process may be the waiter: it notices the exit itself while following
+      // the log, and must not remove the log it has not finished reading.
+      return pid === process.pid || processIsAlive(pid);
     } catch {
       return false;
     }
