@@ -13,6 +13,7 @@ import { baseUrlOf } from '../http/service-faults.js';
 import { compileStored, type StackRunner } from './stack-runner.js';
 import type { StackRecord, StackStore } from './stack-store.js';
 import { registerStackUpdateRoutes } from './stack-update-routes.js';
+import { nestedResourceRows } from './nested-resource-views.js';
 import { eventView, resourceView, stackDetail, stackSummary, stackUrl } from './stack-views.js';
 import type { TokenValidator } from '../http/request-context.js';
 
@@ -132,7 +133,10 @@ export function registerStackRoutes(app: FastifyInstance, deps: StackRouteDeps):
     const stack = stackOf(request);
     const def = await compileStored(stack, runner.registry).catch(() => undefined);
     const requiredBy = (n: string) => (def?.resources.has(n) ? def.graph.dependentsOf(n) : []);
-    return { resources: store.resources(stack.id).map((r) => resourceView(base(request), stack, r, requiredBy(r.name))) };
+    const depth = Math.min(Number((request.query as Json).nested_depth ?? 0) || 0, 5);
+    return {
+      resources: store.resources(stack.id).flatMap((r) => [resourceView(base(request), stack, r, requiredBy(r.name)), ...nestedResourceRows(base(request), stack, r, depth)]),
+    };
   };
   app.get('/v1/:tenant/stacks/:name/resources', resources);
   app.get('/v1/:tenant/stacks/:name/:id/resources', resources);

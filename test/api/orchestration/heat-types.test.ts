@@ -115,6 +115,11 @@ describe('resource types with the real heat client', function () {
     const servers = (await json(['server', 'list'])) as Array<{ ID: string; Name: string }>;
     assert.deepEqual(servers.map((s) => s.ID).sort(), [...refs].sort());
     assert.equal((await containers()).length, 3);
+    const nested = (await json(['stack', 'resource', 'list', 'pool', '--nested-depth', '1'])) as Array<{ resource_name: string; physical_resource_id: string; resource_type: string; stack_name: string }>;
+    const members = nested.filter((r) => r.resource_type === 'OS::Nova::Server');
+    assert.deepEqual(members.map((r) => r.resource_name).sort(), ['0', '1', '2'], 'the members are listed as the group\'s nested resources');
+    assert.deepEqual(members.map((r) => r.physical_resource_id).sort(), [...refs].sort());
+    assert.ok(members.every((r) => r.stack_name.startsWith('pool-workers')));
 
     await cloud.openstack(['stack', 'update', '--existing', '--parameter', 'size=2', '--parameter', 'removed=1', '--wait', 'pool']);
     assert.deepEqual(await output('pool', 'names'), ['worker-0', 'worker-2']);

@@ -98,6 +98,8 @@ describe('the example templates with the real heat client', function () {
       }
       assert.match(log, new RegExp(`${greeting} from`));
     }
+    const listed = (await json(['stack', 'resource', 'list', 'pair', '--nested-depth', '1'])) as Array<{ resource_name: string; physical_resource_id: string }>;
+    assert.deepEqual(listed.filter((r) => r.resource_name === 'server').map((r) => r.physical_resource_id).sort(), [blue, green].sort(), 'the nested stacks\' resources are listed');
     await cloud.openstack(['stack', 'update', '--existing', '--parameter', 'green_greeting=hi-again', '--wait', 'pair']);
     assert.equal(await output('pair', 'blue_server'), blue, 'the unchanged nested stack keeps its server');
     const greenAfter = await output('pair', 'green_server') as string;
