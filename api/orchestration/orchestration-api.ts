@@ -1,4 +1,15 @@
-/** Heat v1 under `/heat-api`, with Heat's fault format (`{"explanation", "code", "error": {"type", "message"}, "title"}`). */
+/**
+ * Heat v1 under `/heat-api`, with Heat's fault format (`{"explanation", "code", "error": {"type", "message"}, "title"}`).
+ *
+ * LIMITATIONS against real Heat: no OS::Neutron::* and no OS::Cinder::* resource types
+ * yet; no software deployments (/software_configs, OS::Heat::SoftwareDeployment); nested
+ * stacks (template resources, ResourceGroup) live in their parent resource's state, so they
+ * are not stacks of their own in `stack list --nested` (they are listed by `resource list
+ * --nested-depth`); update_policy (batched rolling updates) is not applied; no abandon,
+ * adopt, snapshots, stack check/suspend/resume or cancel-update; a wait condition's signal
+ * URL is the API's URL as the stack's creator reached it, which a server reaches only if
+ * its network routes to that address; stacks in progress when the API stops stay IN_PROGRESS.
+ */
 import type { FastifyInstance } from 'fastify';
 import type winston from 'winston';
 import { baseUrlOf, httpTitles, installFaults } from '../http/service-faults.js';
