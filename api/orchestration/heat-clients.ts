@@ -20,6 +20,8 @@ export interface HeatClients {
   signals: SignalBox;
   /** Glance in-process (OS::Glance::WebImage); absent on a cloud without the image service. */
   images?: Pick<GlanceImages, 'create' | 'startImport' | 'find' | 'delete'>;
+  /** Aborted when the API is stopping: long waits (wait conditions) give up then. */
+  stopping?: AbortSignal;
   /** The cloud's URL as its clients reach it: where signal URLs point. */
   publicUrl(): string;
 }

@@ -224,7 +224,11 @@ export class StackRunner {
     return (await this.contexts(stack, def).resolver.getAttr(name, [])) as Record<string, unknown>;
   }
 
+  /** Aborted by close(): resources waiting on something outside (wait conditions) stop waiting. */
+  readonly stopping = new AbortController();
+
   async close(): Promise<void> {
+    this.stopping.abort();
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 }

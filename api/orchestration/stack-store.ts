@@ -89,6 +89,22 @@ export class StackStore {
       JSON.stringify(d.parameters), d.disableRollback ? 1 : 0, d.timeoutMins ?? null, JSON.stringify(d.tags), JSON.stringify(d.caller), d.description, Date.now(), id);
   }
 
+  /**
+   * Ends operations a stopped API left running: each stack (and resource) still
+   * *_IN_PROGRESS becomes *_FAILED with the reason, with a stack-level event, so it can be
+   * deleted or updated again. Returns the stacks it failed.
+   */
+  failInterrupted(reason: string): string[] {
+    const rows = this.db.prepare("SELECT id, name, status FROM stacks WHERE deleted_at IS NULL AND status LIKE '%\\_IN\\_PROGRESS' ESCAPE '\\'").all() as Array<{ id: string; name: string; status: string }>;
+    for (const row of rows) {
+      const failed = row.status.replace(/_IN_PROGRESS$/, '_FAILED');
+      this.setStatus(row.id, failed, reason);
+      this.db.prepare("UPDATE stack_resources SET status = REPLACE(status, '_IN_PROGRESS', '_FAILED'), status_reason = ? WHERE stack_id = ? AND status LIKE '%\\_IN\\_PROGRESS' ESCAPE '\\'").run(reason, row.id);
+      this.addEvent({ stackId: row.id, resourceName: row.name, physicalId: row.id, resourceType: 'OS::Heat::Stack', status: failed, reason });
+    }
+    return rows.map((r) => r.name);
+  }
+
   markDeleted(id: string): void {
     this.db.prepare('UPDATE stacks SET deleted_at = ? WHERE id = ?').run(Date.now(), id);
   }

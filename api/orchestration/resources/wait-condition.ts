@@ -71,6 +71,7 @@ export const waitConditionType: ResourceType<HeatClients> = {
         const failed = signals.find((s) => String(s.status ?? 'SUCCESS').toUpperCase() === 'FAILURE');
         if (failed) throw new Error(`WaitCondition signalled FAILURE: ${failed.reason ?? 'no reason given'}`);
         if (signals.filter((s) => String(s.status ?? 'SUCCESS').toUpperCase() === 'SUCCESS').length >= count) break;
+        if (ctx.clients.stopping?.aborted) throw new Error('the API stopped while waiting for signals; update the stack to wait again');
         if (Date.now() > deadline) throw new Error(`WaitCondition timed out after ${p.timeout} s with ${signals.length} of ${count} signals`);
         await sleep(100);
       }

@@ -167,6 +167,17 @@ describe('resource types with the real heat client', function () {
     await cloud.openstack(['stack', 'delete', '--yes', '--wait', 'failer']);
   });
 
+  it('fails a stack left in progress by an API restart, so it can be deleted', async () => {
+    await cloud.openstack(['stack', 'create', '-t', file('wait.yaml', waiting), 'interrupted']);
+    await curlCli('interrupted');
+    await cloud.restart();
+    const shown = await json(['stack', 'show', 'interrupted']);
+    assert.equal(shown.stack_status, 'CREATE_FAILED');
+    assert.match(shown.stack_status_reason, /API stopped/);
+    await cloud.openstack(['stack', 'delete', '--yes', '--wait', 'interrupted']);
+    assert.deepEqual(await json(['stack', 'list']), []);
+  });
+
   it('creates and deletes a flavor as admin', async () => {
     const flavor = `heat_template_version: 2018-08-31
 resources:
