@@ -107,6 +107,9 @@ export async function startTestCloud(label: string, options: TestCloudOptions = 
       await stopServer();
       const ids = (await runCli(dataDir, ['ps', '-aq'])).stdout.split('\n').filter(Boolean);
       if (ids.length > 0) await runCli(dataDir, ['rm', '-f', '-v', ...ids]);
+      // Networks the cloud made (Neutron's, the auto-allocated one) have host bridges: take them down too.
+      const networks = (await runCli(dataDir, ['network', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
+      if (networks.length > 0) await runCli(dataDir, ['network', 'rm', ...networks]);
       for (const target of mountsUnder(dataDir).reverse()) sys.umount(target, MountFlags.MNT_DETACH);
       removeTempDir(dataDir);
     },
