@@ -37,9 +37,22 @@ export class FirewallSync {
     return `${this.engine.names.table}_fip`;
   }
 
-  /** Applies everything again (queued behind a run under way); resolves when applied. */
+  /** A run queued behind the one under way, not yet started: later callers share it (it reads the rows when it starts). */
+  private queued?: Promise<void>;
+  /** The ruleset last applied to each interface (by endpoint id, new at every attach), so an unchanged one is not applied again. */
+  private readonly applied = new Map<string, string>();
+
+  /**
+   * Applies everything again (after a run under way); resolves when applied. Many servers
+   * booting at once share one queued run instead of one each.
+   */
   all(): Promise<void> {
-    const run = this.chain.then(() => this.apply());
+    if (this.queued) return this.queued;
+    const run = this.chain.then(() => {
+      this.queued = undefined;
+      return this.apply();
+    });
+    this.queued = run;
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -56,8 +69,11 @@ export class FirewallSync {
       const open = serverPorts.some((p) => p.port_security === 0);
       const groups = [...new Set(serverPorts.flatMap((p) => JSON.parse(p.security_groups) as string[]))];
       const rules: RuleRow[] | undefined = open ? undefined : groups.flatMap((g) => this.store.rulesOf(g));
+      const ruleset = firewallRuleset(rules, members);
+      if (this.applied.get(endpoint.id) === ruleset) continue;
       try {
-        await applyFirewall(endpoint.netns, firewallRuleset(rules, members));
+        await applyFirewall(endpoint.netns, ruleset);
+        this.applied.set(endpoint.id, ruleset);
       } catch (err) {
         // The namespace went away under us (the server stopped): its next start applies again.
         this.log.warn('security group apply failed', { server_id: serverId, error: (err as Error).message });
@@ -72,5 +88,7 @@ export class FirewallSync {
     const metadata = this.metadataPort !== undefined && servers.size > 0 ? { port: this.metadataPort, bridges: `${this.engine.names.bridge('')}*` } : undefined;
     await applyFloatingIps(this.floatingTable, mappings, metadata);
     for (const serverId of servers.keys()) this.onAddresses?.(serverId, serverAddresses(this.store, serverId));
+    const live = new Set(endpoints.map((e) => e.id));
+    for (const id of this.applied.keys()) if (!live.has(id)) this.applied.delete(id);
   }
 }

@@ -114,7 +114,8 @@ describe('neutron with the real openstack CLI', function () {
     const web = await addressOf('web', 'net1');
     assert.equal(await canFetch('a1', web), false, 'closed before any rule');
     assert.notEqual((await exec('a1', 'ping', '-c', '1', '-W', '2', web)).code, 0, 'no ICMP into a group without a rule for it');
-    assert.equal((await exec('web', 'ping', '-c', '1', '-W', '3', await addressOf('a2', 'net1'))).code, 0, 'egress is open, and the reply comes back');
+    assert.equal((await exec('web', 'ping', '-c', '1', '-W', '3', '10.231.1.1')).code, 0, 'egress is open, and the reply comes back');
+    assert.notEqual((await exec('web', 'ping', '-c', '1', '-W', '2', await addressOf('a2', 'net1'))).code, 0, 'default admits only its own members');
     const rule = json<{ id: string }>(await os('security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '80', 'web', '-f', 'json'));
     assert.equal(await canFetch('a1', web), true, 'open once the rule exists');
     await os('security', 'group', 'rule', 'delete', rule.id);
