@@ -36,7 +36,12 @@ export function networkService(options: { engine: Engine }) {
       catalog: { type: 'network', name: 'neutron', path: '/network' },
       plugin: async (app) => {
         sync.metadataPort = await metadata.start();
-        app.addHook('onClose', async () => metadata.close());
+        app.addHook('onClose', async () => {
+          // The route would lead to a closed port: take it out (the table goes when no floating IP is left).
+          sync.metadataPort = undefined;
+          await sync.all().catch((err: Error) => cloud.log.warn('network apply at close failed', { error: err.message }));
+          await metadata.close();
+        });
         // Servers that outlived a restart get their route to the new port (and their firewalls) again.
         await sync.all().catch((err: Error) => cloud.log.warn('network apply at start failed', { error: err.message }));
         await neutronApi(app, { core, tokens: cloud.identity.tokens, log: cloud.log });
