@@ -107,8 +107,6 @@ export async function startTestCloud(label: string, options: TestCloudOptions = 
       await stopServer();
       const ids = (await runCli(dataDir, ['ps', '-aq'])).stdout.split('\n').filter(Boolean);
       if (ids.length > 0) await runCli(dataDir, ['rm', '-f', '-v', ...ids]);
-      // Servers get networks (Neutron's, or the project default one): their bridges go too.
-      for (const id of (await runCli(dataDir, ['network', 'ls', '-q'])).stdout.split('\n').filter(Boolean)) await runCli(dataDir, ['network', 'rm', id]);
       // Networks the cloud made (Neutron's, the auto-allocated one) have host bridges: take them down too.
       const networks = (await runCli(dataDir, ['network', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
       if (networks.length > 0) await runCli(dataDir, ['network', 'rm', ...networks]);
