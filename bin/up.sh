@@ -18,11 +18,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run build --silent
 
-node dist/intermodal.mjs info
-
-# Start the API server in the background unless one is already running on this data dir.
 DATA_DIR=${INTERMODAL_DATA_DIR:-/var/lib/intermodal}
 LISTEN=${INTERMODAL_LISTEN:-127.0.0.1:8080}
+node dist/intermodal.mjs --data-dir "$DATA_DIR" info
+
+# Start the API server in the background unless one is already running on this data dir.
 if [ -f "$DATA_DIR/serve.pid" ] && kill -0 "$(cat "$DATA_DIR/serve.pid")" 2>/dev/null; then
   echo "intermodal serve is already running (pid $(cat "$DATA_DIR/serve.pid"))"
 else
