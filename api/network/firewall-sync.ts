@@ -57,13 +57,28 @@ export class FirewallSync {
     return run;
   }
 
-  private async apply(): Promise<void> {
+  /**
+   * Applies one server's firewall (and the host-side floating IP and metadata rules) and
+   * resolves; the other servers' rulesets, which name its address when it shares their
+   * groups, follow in the background. A boot so waits for its own rules only, not for
+   * every server of the project: they only learn to admit the newcomer a moment later,
+   * which keeps them closed, never open.
+   */
+  server(serverId: string): Promise<void> {
+    const run = this.chain.then(() => this.apply(serverId));
+    this.chain = run.catch(() => undefined);
+    void run.then(() => this.all()).catch((err: Error) => this.log.warn('security group apply failed', { error: err.message }));
+    return run;
+  }
+
+  private async apply(only?: string): Promise<void> {
     const ports = this.store.all<PortRow>('neutron_ports').filter((p) => p.device_id !== '' && p.device_owner.startsWith('compute:'));
     const members = (groupId: string) => ports.filter((p) => p.fixed_ip !== null && (JSON.parse(p.security_groups) as string[]).includes(groupId)).map((p) => p.fixed_ip!);
     const servers = new Map<string, PortRow[]>();
     for (const p of ports) servers.set(p.device_id, [...(servers.get(p.device_id) ?? []), p]);
     const endpoints = this.engine.store.allEndpoints();
     for (const [serverId, serverPorts] of servers) {
+      if (only !== undefined && serverId !== only) continue;
       const endpoint = endpoints.find((e) => e.containerName === `instance-${serverId}`);
       if (!endpoint) continue; // not running: its namespace comes back at start, and so does this
       const open = serverPorts.some((p) => p.port_security === 0);
@@ -87,7 +102,8 @@ export class FirewallSync {
     // The metadata route exists while any server has a port, and goes with the last one.
     const metadata = this.metadataPort !== undefined && servers.size > 0 ? { port: this.metadataPort, bridges: `${this.engine.names.bridge('')}*` } : undefined;
     await applyFloatingIps(this.floatingTable, mappings, metadata);
-    for (const serverId of servers.keys()) this.onAddresses?.(serverId, serverAddresses(this.store, serverId));
+    for (const serverId of servers.keys()) if (only === undefined || serverId === only) this.onAddresses?.(serverId, serverAddresses(this.store, serverId));
+    if (only !== undefined) return;
     const live = new Set(endpoints.map((e) => e.id));
     for (const id of this.applied.keys()) if (!live.has(id)) this.applied.delete(id);
   }

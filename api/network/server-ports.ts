@@ -114,7 +114,7 @@ export class ServerPorts implements ServerNetworking {
       const found = Object.entries(info.addresses).flatMap(([, list]) => list).find((a) => a.mac === port.mac);
       this.core.store.update('neutron_ports', port.id, { fixed_ip: found?.address ?? null });
     }
-    await this.core.sync.all();
+    await this.core.sync.server(serverId);
     return serverAddresses(this.core.store, serverId);
   }
 
