@@ -4,13 +4,14 @@
  * p99, sequential and 10 at a time, against `docker run -d` in the same run; GET
  * /servers/detail with 1000 servers; token issue and validation per second.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { cliPath } from '../test/helpers/cli.js';
 import { buildDockerArchive, makeBusyboxRootfs } from '../test/helpers/image-fixtures.js';
 import type { PrivateDockerd } from './lib/dockerd.js';
+import { removeCloudLeftovers } from './lib/cloud-leftovers.js';
 import type { BenchRow } from './lib/report.js';
 import { median, percentile, timeMs } from './lib/stats.js';
 import crypto from 'node:crypto';
@@ -146,8 +147,7 @@ export async function benchCloudApi(scratch: string, dockerd: PrivateDockerd | {
     a.child.kill('SIGTERM');
     await exited;
     // Whatever a failed run left: the instances go, as a user's `rm -f` would take them.
-    const left = execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, 'ps', '-aq'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    if (left.length > 0) execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, 'rm', '-f', ...left]);
+    removeCloudLeftovers(dataDir);
   }
   return rows;
 }

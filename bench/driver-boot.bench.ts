@@ -5,7 +5,7 @@
  * sequential boots, against a bare `docker run -d` of the same image on the same daemon.
  * Target from issue 8: the docker driver adds at most 20% over `docker run -d`.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DockerComputeDriver } from '../drivers/docker/index.js';
@@ -15,6 +15,7 @@ import { loadImageArchive } from '../engine/images/archive/load.js';
 import { cliPath } from '../test/helpers/cli.js';
 import { buildDockerArchive, makeBusyboxRootfs } from '../test/helpers/image-fixtures.js';
 import type { PrivateDockerd } from './lib/dockerd.js';
+import { removeCloudLeftovers } from './lib/cloud-leftovers.js';
 import type { BenchRow } from './lib/report.js';
 import { median, percentile, timeMs } from './lib/stats.js';
 
@@ -69,8 +70,7 @@ async function bootSeries(dataDir: string, archive: string, boots: number): Prom
     // The instances go with the server's data (below, and the daemon's in the caller):
     // the figure is about boots, and deleting through the API would only add load.
     await stopServe(a);
-    const left = execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, 'ps', '-aq'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    if (left.length > 0) execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, 'rm', '-f', ...left]);
+    removeCloudLeftovers(dataDir);
   }
   return samples;
 }

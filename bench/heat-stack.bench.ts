@@ -6,7 +6,8 @@
  * Nova in one request (what Heat adds). Servers have no network (`allocate_network: none`),
  * as the docker peer runs with `--network none`.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { removeCloudLeftovers } from './lib/cloud-leftovers.js';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cliPath } from '../test/helpers/cli.js';
@@ -104,13 +105,7 @@ export async function benchHeatStack(scratch: string, dockerd: PrivateDockerd | 
       await exited;
     }
     // Whatever a failed run left: its instances and the networks the cloud made.
-    const cli = (args: string[]) => execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, ...args], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    const left = cli(['ps', '-aq']);
-    if (left.length > 0) cli(['rm', '-f', ...left]);
-    for (const line of cli(['network', 'ls']).slice(1)) {
-      const name = line.split(/\s+/)[1];
-      if (name?.startsWith('os-')) cli(['network', 'rm', name]);
-    }
+    removeCloudLeftovers(dataDir);
   }
 
   let dockerCreate = NaN;
