@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
-import { parseLogRecord } from '../../engine/containers/container-log.js';
+import { logFollower } from '../../engine/containers/container-log.js';
 import type { ContainerService } from '../../engine/containers/container-service.js';
 import type { Command } from '../cli/command.js';
 import { checkTerminalInput, runAttached } from '../cli/attached-run.js';
@@ -56,32 +56,7 @@ export const runCommand: Command = {
 
 /** Copies the container's log to our stdout/stderr as it grows, until the container exits. */
 export async function followUntilExit(svc: ContainerService, id: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream, startOffset = 0): Promise<number> {
-  const log = svc.paths(id).log;
-  let offset = startOffset;
-  let pending = '';
-  const pump = (): void => {
-    let data: Buffer;
-    try {
-      const fd = fs.openSync(log, 'r');
-      try {
-        const size = fs.fstatSync(fd).size;
-        if (size <= offset) return;
-        data = Buffer.alloc(size - offset);
-        fs.readSync(fd, data, 0, data.length, offset);
-        offset = size;
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch {
-      return;
-    }
-    const lines = (pending + data.toString('utf8')).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      const record = parseLogRecord(line);
-      if (record) (record.stream === 'stderr' ? err : out).write(record.text + (record.partial ? '' : '\n'));
-    }
-  };
+  const pump = logFollower(svc.paths(id).log, (stream, text) => (stream === 'stderr' ? err : out).write(text), startOffset);
   const exitFile = svc.paths(id).exitFile;
   for (;;) {
     pump();

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerService } from '../containers/container-service.js';
 import type { ContainerSpec } from '../containers/container-spec.js';
-import { parseLogRecord } from '../containers/container-log.js';
+import { logFollower } from '../containers/container-log.js';
 import type { Engine } from '../engine.js';
 import { FailedPreconditionError } from '../errors.js';
 import { commitSnapshot } from '../images/commit-snapshot.js';
@@ -79,32 +79,7 @@ export async function runStep(input: RunStepInput): Promise<ImageRecord> {
 
 /** Copies the log to `write` as it grows; resolves with the exit code. */
 async function followUntilExit(containers: ContainerService, id: string, write: (text: string) => void): Promise<number> {
-  const { log } = containers.paths(id);
-  let offset = 0;
-  let pending = '';
-  const pump = (): void => {
-    let data: Buffer;
-    try {
-      const fd = fs.openSync(log, 'r');
-      try {
-        const size = fs.fstatSync(fd).size;
-        if (size <= offset) return;
-        data = Buffer.alloc(size - offset);
-        fs.readSync(fd, data, 0, data.length, offset);
-        offset = size;
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch {
-      return;
-    }
-    const lines = (pending + data.toString('utf8')).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      const record = parseLogRecord(line);
-      if (record) write(record.text + (record.partial ? '' : '\n'));
-    }
-  };
+  const pump = logFollower(containers.paths(id).log, (_stream, text) => write(text));
   // conmon writes the exit file once it has reaped the step; noticing it at once (inotify)
   // lets this process record the exit itself instead of waiting for conmon's exit callback,
   // a whole CLI start-up later.

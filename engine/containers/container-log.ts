@@ -42,3 +42,36 @@ export function parseLogRecord(record: string): (LogLine & { partial: boolean })
   if (!m) return undefined;
   return { timestamp: m[1]!, time: new Date(m[1]!), stream: m[2] as 'stdout' | 'stderr', partial: m[3] === 'P', text: m[4]! };
 }
+
+/**
+ * Follows a container log as it grows: each call of the returned function reads what was
+ * appended since the last one and hands every complete record to `write` (a partial line
+ * waits for its end). Used by whatever streams a running container's output.
+ */
+export function logFollower(file: string, write: (stream: LogLine['stream'], text: string) => void, startOffset = 0): () => void {
+  let offset = startOffset;
+  let pending = '';
+  return () => {
+    let data: Buffer;
+    try {
+      const fd = fs.openSync(file, 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        if (size <= offset) return;
+        data = Buffer.alloc(size - offset);
+        fs.readSync(fd, data, 0, data.length, offset);
+        offset = size;
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      return;
+    }
+    const lines = (pending + data.toString('utf8')).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const record = parseLogRecord(line);
+      if (record) write(record.stream, record.text + (record.partial ? '' : '\n'));
+    }
+  };
+}
