@@ -4,45 +4,16 @@
  * p99, sequential and 10 at a time, against `docker run -d` in the same run; GET
  * /servers/detail with 1000 servers; token issue and validation per second.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { cliPath } from '../test/helpers/cli.js';
 import { buildDockerArchive, makeBusyboxRootfs } from '../test/helpers/image-fixtures.js';
 import type { PrivateDockerd } from './lib/dockerd.js';
+import { benchCall as api, type BenchApi as Api, issueAdminToken, startBenchServe as startServe } from './lib/bench-cloud.js';
 import { removeCloudLeftovers } from './lib/cloud-leftovers.js';
 import type { BenchRow } from './lib/report.js';
 import { median, percentile, timeMs } from './lib/stats.js';
 import crypto from 'node:crypto';
-
-interface Api { url: string; token: string; child: ChildProcess }
-
-async function startServe(dataDir: string): Promise<Api> {
-  const child = spawn(process.execPath, [cliPath, '--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--admin-password', 'bench', '--log-file', path.join(dataDir, 'api.log')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => { out += c; const m = /listening on (\S+)/.exec(out); if (m) resolve(m[1]!); });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-  });
-  return { url, token: await issueToken(url), child };
-}
-
-async function issueToken(url: string): Promise<string> {
-  const res = await fetch(`${url}/identity/v3/auth/tokens`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'bench' } } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } }),
-  });
-  if (res.status !== 201) throw new Error(`token: ${res.status}`);
-  return res.headers.get('x-subject-token')!;
-}
-
-async function api(a: Api, method: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(a.url + p, { method, headers: { 'x-auth-token': a.token, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 async function bootToActive(a: Api, imageId: string, name: string): Promise<{ ms: number; id: string }> {
   let id = '';
@@ -88,7 +59,7 @@ export async function benchCloudApi(scratch: string, dockerd: PrivateDockerd | {
     if (up.status !== 204) throw new Error(`upload: ${up.status} ${await up.text()}`);
 
     // The default quota (10 instances) would stop the concurrent waves; the operator lifts it.
-    await api(a, 'PUT', `/compute/v2.1/os-quota-sets/${await projectOf(a)}`, { quota_set: { instances: -1, cores: -1, ram: -1 } });
+    await api(a, 'PUT', `/compute/v2.1/os-quota-sets/${a.project}`, { quota_set: { instances: -1, cores: -1, ram: -1 } });
     const sequential: number[] = [];
     const ids: string[] = [];
     for (let i = 0; i < boots; i++) {
@@ -128,7 +99,7 @@ export async function benchCloudApi(scratch: string, dockerd: PrivateDockerd | {
     // 1000 servers for the listing: records written straight into cloud.db (SHUTOFF, no
     // containers), since the figure is about the API's listing, not about booting 1000.
     const db = new Database(path.join(dataDir, 'cloud.db'));
-    const project = await projectOf(a);
+    const project = a.project;
     const insert = db.prepare(`INSERT INTO servers (id, name, project_id, user_id, image_id, flavor_id, vm_state, power_state, availability_zone, vcpus, ram, disk, created_at, updated_at)
       VALUES (?, ?, ?, 'bench', ?, '42', 'stopped', 4, 'nova', 1, 128, 1, ?, ?)`);
     db.transaction(() => { for (let i = 0; i < 1000; i++) insert.run(crypto.randomUUID(), `listed-${i}`, project, image.id, Date.now(), Date.now()); })();
@@ -138,7 +109,7 @@ export async function benchCloudApi(scratch: string, dockerd: PrivateDockerd | {
     const listP50 = median(listSamples);
     rows.push({ name: 'GET /servers/detail with 1000 servers, p50 of 30', ours: listP50, unit: 'ms', peers: {}, target: '≤ 50 ms', met: listP50 <= 50 });
 
-    const issue = await rate(3, 10, () => issueToken(a.url));
+    const issue = await rate(3, 10, () => issueAdminToken(a.url));
     const validate = await rate(3, 10, () => fetch(`${a.url}/identity/v3/auth/tokens`, { headers: { 'x-auth-token': a.token, 'x-subject-token': a.token } }).then((r) => r.arrayBuffer()));
     rows.push({ name: 'token issue (password, 10 concurrent clients)', ours: issue, unit: 'req/s', peers: {}, target: 'reported', met: undefined });
     rows.push({ name: 'token validate (GET /v3/auth/tokens, 10 concurrent clients)', ours: validate, unit: 'req/s', peers: {}, target: 'reported', met: undefined });
@@ -150,9 +121,4 @@ export async function benchCloudApi(scratch: string, dockerd: PrivateDockerd | {
     removeCloudLeftovers(dataDir);
   }
   return rows;
-}
-
-async function projectOf(a: Api): Promise<string> {
-  const res = await fetch(`${a.url}/identity/v3/auth/tokens`, { headers: { 'x-auth-token': a.token, 'x-subject-token': a.token } });
-  return ((await res.json()) as { token: { project: { id: string } } }).token.project.id;
 }

@@ -5,50 +5,18 @@
  * sequential boots, against a bare `docker run -d` of the same image on the same daemon.
  * Target from issue 8: the docker driver adds at most 20% over `docker run -d`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DockerComputeDriver } from '../drivers/docker/index.js';
 import { loadEngineConfig } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
 import { loadImageArchive } from '../engine/images/archive/load.js';
-import { cliPath } from '../test/helpers/cli.js';
 import { buildDockerArchive, makeBusyboxRootfs } from '../test/helpers/image-fixtures.js';
 import type { PrivateDockerd } from './lib/dockerd.js';
+import { benchCall as call, type BenchApi as Api, startBenchServe as startServe, stopBenchServe as stopServe } from './lib/bench-cloud.js';
 import { removeCloudLeftovers } from './lib/cloud-leftovers.js';
 import type { BenchRow } from './lib/report.js';
 import { median, percentile, timeMs } from './lib/stats.js';
-
-interface Api { url: string; token: string; child: ChildProcess }
-
-async function startServe(dataDir: string): Promise<Api> {
-  const child = spawn(process.execPath, [cliPath, '--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--admin-password', 'bench', '--log-file', path.join(dataDir, 'api.log')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => { out += c; const m = /listening on (\S+)/.exec(out); if (m) resolve(m[1]!); });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-  });
-  const res = await fetch(`${url}/identity/v3/auth/tokens`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'bench' } } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } }),
-  });
-  if (res.status !== 201) throw new Error(`token: ${res.status}`);
-  return { url, token: res.headers.get('x-subject-token')!, child };
-}
-
-async function call(a: Api, method: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(a.url + p, { method, headers: { 'x-auth-token': a.token, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-async function stopServe(a: Api): Promise<void> {
-  if (a.child.exitCode !== null) return;
-  const exited = new Promise((r) => a.child.once('exit', r));
-  a.child.kill('SIGTERM');
-  await exited;
-}
 
 /** The times of `boots` sequential boots to ACTIVE on a fresh server over `dataDir`; the instances are removed afterwards. */
 async function bootSeries(dataDir: string, archive: string, boots: number): Promise<number[]> {

@@ -6,40 +6,14 @@
  * Nova in one request (what Heat adds). Servers have no network (`allocate_network: none`),
  * as the docker peer runs with `--network none`.
  */
+import { benchCall as api, type BenchApi as Api, startBenchServe as startServe } from './lib/bench-cloud.js';
 import { removeCloudLeftovers } from './lib/cloud-leftovers.js';
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cliPath } from '../test/helpers/cli.js';
 import { buildDockerArchive, makeBusyboxRootfs } from '../test/helpers/image-fixtures.js';
 import type { PrivateDockerd } from './lib/dockerd.js';
 import type { BenchRow } from './lib/report.js';
 import { median, timeMs } from './lib/stats.js';
-
-interface Api { url: string; token: string; project: string; child: ChildProcess }
-
-async function startServe(dataDir: string): Promise<Api> {
-  const child = spawn(process.execPath, [cliPath, '--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--admin-password', 'bench', '--log-file', path.join(dataDir, 'api.log')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => { out += c; const m = /listening on (\S+)/.exec(out); if (m) resolve(m[1]!); });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-  });
-  const res = await fetch(`${url}/identity/v3/auth/tokens`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'bench' } } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } }),
-  });
-  if (res.status !== 201) throw new Error(`token: ${res.status}`);
-  const project = ((await res.json()) as { token: { project: { id: string } } }).token.project.id;
-  return { url, token: res.headers.get('x-subject-token')!, project, child };
-}
-
-async function api(a: Api, method: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(a.url + p, { method, redirect: 'manual', headers: { 'x-auth-token': a.token, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 async function waitForStatus(a: Api, stackPath: string, want: string): Promise<void> {
   for (;;) {
