@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "intermodal_sys",
-      "sources": ["engine/sys/native/sys.c", "engine/sys/native/sys-ns-socket.c"],
+      "sources": ["engine/sys/native/sys.c", "engine/sys/native/sys-ns-socket.c", "engine/sys/native/sys-mount-ns.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]

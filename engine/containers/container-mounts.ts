@@ -48,7 +48,7 @@ export function ociMounts(volumes: VolumeStore, rootfs: string, binds: MountSpec
     mounts.push({ type: 'bind', source: bind.source, destination: bind.destination, readOnly: bind.readOnly });
   }
   for (const use of uses) {
-    const volume = volumes.get(use.volume);
+    const volume = volumes.ready(use.volume);
     seedVolume(volume.mountpoint, rootfs, use.destination);
     mounts.push({ type: 'bind', source: volume.mountpoint, destination: use.destination, readOnly: use.readOnly });
   }

@@ -24,6 +24,14 @@ export interface SysCalls {
   seqpacketConnect(path: string): number;
   /** shutdown(2): 0 read side, 1 write side, 2 both. */
   shutdown(fd: number, how: number): void;
+  /**
+   * Mounts a clone of the host mount at `source` on `target` (made if missing) inside the
+   * mount namespace of process `pid`, nosuid and nodev (read-only when asked); `target`
+   * resolves inside that namespace's root.
+   */
+  mountIntoNamespace(pid: number, source: string, target: string, readOnly: boolean): void;
+  /** Detaches the mount at `target` inside the mount namespace of process `pid`. */
+  umountInNamespace(pid: number, target: string): void;
 }
 
 /** MS_* and MNT_* constants from <sys/mount.h> that the engine uses. */

@@ -19,4 +19,8 @@ napi_value js_idmap_clone(napi_env env, napi_callback_info info);
 napi_value js_seqpacket_connect(napi_env env, napi_callback_info info);
 napi_value js_shutdown(napi_env env, napi_callback_info info);
 
+/* sys-mount-ns.c: mounts into a running container's mount namespace. */
+napi_value js_mount_into_namespace(napi_env env, napi_callback_info info);
+napi_value js_umount_in_namespace(napi_env env, napi_callback_info info);
+
 #endif
