@@ -9,6 +9,7 @@ import { NeutronCore } from './neutron-core.js';
 import { neutronMigrations } from './neutron-schema.js';
 import { NeutronStore } from './neutron-store.js';
 import { registerServerNetworking } from './network-registry.js';
+import { NetworkFacade, registerNetworkFacade } from './network-facade.js';
 import { ServerPorts } from './server-ports.js';
 import { MetadataServer } from './metadata-server.js';
 import { ServerStore } from '../compute/server-store.js';
@@ -30,6 +31,7 @@ export function networkService(options: { engine: Engine }) {
     };
     const core = new NeutronCore(store, engineNetworks, sync);
     registerServerNetworking(cloud, new ServerPorts(core));
+    registerNetworkFacade(cloud, new NetworkFacade(core));
     const metadata = new MetadataServer(store, cloud.db);
     return {
       prefix: '/network',

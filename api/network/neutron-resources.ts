@@ -14,7 +14,8 @@ import { floatingIpView, groupView, matchesQuery, networkView, portView, ruleVie
 type Json = Record<string, any>;
 type Row = { id: string; project_id: string };
 
-interface Resource {
+/** One Neutron collection: what its HTTP routes (and the in-process facade) do. */
+export interface Resource {
   path: string;
   singular: string;
   list(ctx: RequestContext, query: Json): Row[];
@@ -28,7 +29,8 @@ interface Resource {
 const str = (v: unknown, fallback = ''): string => (v === undefined || v === null ? fallback : String(v));
 const projectFor = (ctx: RequestContext, body: Json): string => (isAdmin(ctx) && typeof (body.project_id ?? body.tenant_id) === 'string' ? (body.project_id ?? body.tenant_id) : ctx.projectId!);
 
-function resources(core: NeutronCore): Resource[] {
+/** Neutron's collections over `core`; the HTTP routes and network-facade.ts share them, so both check input alike. */
+export function resources(core: NeutronCore): Resource[] {
   const { store } = core;
   const listOf = <T extends Row>(table: Parameters<typeof store.all>[0]) => (ctx: RequestContext, query: Json) => store.all<T>(table).filter((r) => core.listable(ctx, r as never, query));
   const network: Resource = {
@@ -162,7 +164,7 @@ function resources(core: NeutronCore): Resource[] {
 }
 
 /** The stored fields of a rule body, checked as Neutron does. */
-function checkRule(b: Json): Json {
+export function checkRule(b: Json): Json {
   const direction = str(b.direction, 'ingress');
   if (direction !== 'ingress' && direction !== 'egress') throw badRequest(`Invalid input for direction: ${direction}`);
   const ethertype = str(b.ethertype, 'IPv4');

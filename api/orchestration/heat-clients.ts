@@ -1,5 +1,6 @@
 /** What Heat's resource handlers may use: the services in-process, as the stack's creator. */
 import type { ComputeFacade } from '../compute/compute-facade.js';
+import type { NetworkFacade } from '../network/network-facade.js';
 import type { GlanceImages } from '../../translators/image/glance-images.js';
 import type { RequestContext } from '../http/request-context.js';
 
@@ -18,6 +19,8 @@ export interface HeatClients {
   /** The content of a software config (SoftwareConfig, CloudConfig, MultipartMime) of the stack's project, by id. */
   configContent(id: string): string | undefined;
   signals: SignalBox;
+  /** Neutron in-process (OS::Neutron::*); absent on a cloud without the network service. */
+  network?: NetworkFacade;
   /** Glance in-process (OS::Glance::WebImage); absent on a cloud without the image service. */
   images?: Pick<GlanceImages, 'create' | 'startImport' | 'find' | 'delete'>;
   /** Aborted when the API is stopping: long waits (wait conditions) give up then. */

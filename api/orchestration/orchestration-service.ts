@@ -14,6 +14,11 @@ import { novaFlavorType } from './resources/nova-flavor.js';
 import { novaKeyPairType } from './resources/nova-keypair.js';
 import { novaServerType } from './resources/nova-server.js';
 import { resourceGroupType } from './resources/resource-group.js';
+import { neutronFloatingIpAssociationType, neutronFloatingIpType } from './resources/neutron-floating-ip.js';
+import { neutronNetType, neutronSubnetType } from './resources/neutron-net.js';
+import { neutronPortType } from './resources/neutron-port.js';
+import { neutronSecurityGroupRuleType, neutronSecurityGroupType } from './resources/neutron-security-group.js';
+import { networkFacadeOf } from '../network/network-facade.js';
 import { cloudConfigType, configTypeNames, multipartMimeType, softwareConfigType } from './resources/software-config.js';
 import { waitConditionHandleType, waitConditionType } from './resources/wait-condition.js';
 import { StackRunner } from './stack-runner.js';
@@ -24,6 +29,7 @@ export function heatResourceTypes(): ResourceTypeRegistry<HeatClients> {
   const registry: ResourceTypeRegistry<HeatClients> = new ResourceTypeRegistry<HeatClients>([
     ...(builtinResourceTypes() as unknown as ResourceType<HeatClients>[]), novaServerType, novaKeyPairType, novaFlavorType,
     softwareConfigType, cloudConfigType, multipartMimeType, waitConditionHandleType, waitConditionType, dockerContainerType, zunContainerType, glanceWebImageType,
+    neutronNetType, neutronSubnetType, neutronPortType, neutronSecurityGroupType, neutronSecurityGroupRuleType, neutronFloatingIpType, neutronFloatingIpAssociationType,
   ]);
   registry.register(resourceGroupType(() => registry));
   return registry;
@@ -42,6 +48,7 @@ export function orchestrationService(compute: () => ComputeFacade, onRunner?: (r
     const glance = images?.(cloud);
     const runner = new StackRunner(store, heatResourceTypes(), (stack) => ({
       compute: compute(), caller: stack.caller, signals, publicUrl: () => publicUrl, ...(glance && { images: glance }), stopping: runner.stopping.signal,
+      ...(networkFacadeOf(cloud) && { network: networkFacadeOf(cloud)! }),
       configContent: (id) => store.stateByPhysicalId(projectOf(stack.caller), id, configTypeNames)?.data.config as string | undefined,
     }), cloud.log);
     onRunner?.(runner);

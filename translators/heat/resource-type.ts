@@ -92,6 +92,11 @@ export interface ResourceType<C = unknown> {
    */
   readonly anyAttributes?: boolean;
   /**
+   * Heat's implicit dependency: a resource of this type waits for every resource of type
+   * `peer` that references the same resource of type `via` (implicit-dependencies.ts).
+   */
+  readonly waitsForPeers?: { readonly peer: string; readonly via: string };
+  /**
    * Checks across properties after each was checked alone. Returns undefined or the
    * problem, optionally naming the property it is about.
    */

@@ -6,6 +6,7 @@
  * preview) references evaluate to DEFERRED and type checks skip them.
  */
 import { DependencyGraph } from './dependency-graph.js';
+import { withImplicitDependencies } from './implicit-dependencies.js';
 import { emptyEnvironment, type Environment } from './environment.js';
 import type { CompileScope } from './functions/compile.js';
 import { compileValue } from './functions/compile.js';
@@ -236,7 +237,7 @@ export async function compileStack(input: string | object | HotTemplate, options
   }
   let graph: DependencyGraph;
   try {
-    graph = new DependencyGraph(new Map([...compiled.enabled].map(([n, d]) => [n, d.dependencies])));
+    graph = new DependencyGraph(withImplicitDependencies(compiled.enabled, options.registry));
   } catch (err) {
     const e = err as { reason?: string; path?: string };
     if (e.reason !== undefined && e.path?.startsWith('resources.') === true) throw templateError(locator, ['resources', e.path.slice('resources.'.length)], e.reason);

@@ -4,15 +4,18 @@
  * whose command dies at once fails the resource with its fault. `name` and `metadata`
  * change in place; anything else replaces the server.
  */
-import type { ResourceType } from '../../../translators/heat/index.js';
+import type { ResourceContext, ResourceType } from '../../../translators/heat/index.js';
 import type { HeatClients } from '../heat-clients.js';
 import { bootableUserData } from './boot-user-data.js';
 
 const nets = (addresses: Record<string, Array<{ address: string }>>) =>
   Object.fromEntries(Object.entries(addresses).map(([net, list]) => [net, list.map((a) => a.address)]));
 
-/** Heat's `networks` as Nova's create body takes them. */
-function novaNetworks(list: Array<Record<string, unknown>>): { networks?: unknown } {
+/**
+ * Heat's `networks` as Nova's create body takes them. `network` may be a name (as in Heat):
+ * with Neutron in-process it is resolved here, so an unknown one names its template path.
+ */
+function novaNetworks(ctx: ResourceContext<HeatClients>, list: Array<Record<string, unknown>>): { networks?: unknown } {
   if (list.length === 0) return {};
   const allocate = list.find((n) => n.allocate_network !== undefined);
   if (allocate) {
@@ -20,11 +23,21 @@ function novaNetworks(list: Array<Record<string, unknown>>): { networks?: unknow
     return { networks: String(allocate.allocate_network) };
   }
   return {
-    networks: list.map((n) => ({
-      ...(n.network !== undefined && { uuid: String(n.network) }), ...(n.port !== undefined && { port: String(n.port) }),
+    networks: list.map((n, i) => ({
+      ...(n.network !== undefined && { uuid: networkId(ctx, i, String(n.network)) }), ...(n.port !== undefined && { port: String(n.port) }),
       ...(n.fixed_ip !== undefined && { fixed_ip: String(n.fixed_ip) }),
     })),
   };
+}
+
+function networkId(ctx: ResourceContext<HeatClients>, index: number, ref: string): string {
+  const neutron = ctx.clients.network;
+  if (!neutron) return ref;
+  try {
+    return neutron.networkId(ctx.clients.caller, ref);
+  } catch (err) {
+    throw new Error(`resources.${ctx.resourceName}.properties.networks[${index}].network: ${(err as Error).message}`);
+  }
 }
 
 export const novaServerType: ResourceType<HeatClients> = {
@@ -47,6 +60,8 @@ export const novaServerType: ResourceType<HeatClients> = {
     config_drive: { type: 'boolean' },
     admin_pass: { type: 'string' },
   },
+  // A server on a stack's network waits for that network's subnets (Heat's implicit dependency).
+  waitsForPeers: { peer: 'OS::Neutron::Subnet', via: 'OS::Neutron::Net' },
   attributes: {
     name: { description: 'Name of the server.', type: 'string' },
     first_address: { description: 'The first address of the server, or an empty string.', type: 'string' },
@@ -72,7 +87,7 @@ export const novaServerType: ResourceType<HeatClients> = {
         ...(p.key_name !== undefined && { key_name: p.key_name }),
         ...(userData !== '' && { user_data: Buffer.from(userData).toString('base64') }),
         ...(p.availability_zone !== undefined && { availability_zone: p.availability_zone }),
-        ...novaNetworks(p.networks as Array<Record<string, unknown>>),
+        ...novaNetworks(ctx, p.networks as Array<Record<string, unknown>>),
         ...(Array.isArray(p.security_groups) && p.security_groups.length > 0 && { security_groups: (p.security_groups as string[]).map((name) => ({ name })) }),
         ...(p.admin_pass !== undefined && { adminPass: p.admin_pass }),
       });
