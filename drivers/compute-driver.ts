@@ -76,6 +76,8 @@ export interface SpawnNetwork {
   aliases?: string[];
   /** The Neutron port this interface is, for the driver's records. */
   portId?: string;
+  /** The port's fixed IP (Neutron allocates it); the driver's IPAM picks one when absent. */
+  address?: string;
 }
 
 /** How a container resource changes the image's process and confinement (all optional). */
@@ -165,4 +167,11 @@ export interface ComputeDriver {
    * a driver without it is one host (its getAvailableResource).
    */
   listHosts?(): Promise<AvailableResource[]>;
+  /**
+   * Sets what runs at every start of an instance (spawn, power on, reboot, rebuild) once its
+   * interfaces exist and before its first process runs, given the addresses it got; the
+   * network service applies the instance's security groups there. A throw fails the start.
+   * A driver without it starts instances unfiltered until the API applies the groups after.
+   */
+  setPrestartHook?(hook: (instanceId: string, addresses: InstanceInfo['addresses']) => Promise<void>): void;
 }

@@ -64,7 +64,7 @@ export function specFor(engine: Engine, request: SpawnRequest): ContainerSpec {
     userns: false,
     runtime: 'runc',
     ...(request.networks !== undefined && request.networks.length > 0 && { networks: request.networks.map((n) => ({
-      network: n.network, ...(n.mac !== undefined && { mac: n.mac }), ...(n.aliases !== undefined && { aliases: n.aliases }),
+      network: n.network, ...(n.mac !== undefined && { mac: n.mac }), ...(n.aliases !== undefined && { aliases: n.aliases }), ...(n.address !== undefined && { address: n.address }),
     })) }),
   };
 }

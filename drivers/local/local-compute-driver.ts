@@ -49,6 +49,20 @@ export class LocalComputeDriver implements ComputeDriver {
     this.earlyExitWindowMs = options.earlyExitWindowMs ?? 300;
   }
 
+  /**
+   * Registered once with the container service: each start of one of this driver's
+   * instances calls `hook` with the addresses its interfaces got, before its process runs.
+   */
+  setPrestartHook(hook: (instanceId: string, addresses: InstanceInfo['addresses']) => Promise<void>): void {
+    this.containers.addPrestartHook(async (record, endpoints) => {
+      const instanceId = instanceIdOf(record);
+      if (instanceId === undefined) return;
+      const addresses: InstanceInfo['addresses'] = {};
+      for (const e of endpoints) (addresses[e.networkName] ??= []).push({ address: e.address, mac: e.mac });
+      await hook(instanceId, addresses);
+    });
+  }
+
   async spawn(request: SpawnRequest): Promise<InstanceInfo> {
     const record = await spawnContainer(this.containers, this.engine, request, this.earlyExitWindowMs);
     return this.info(request.instanceId, record);

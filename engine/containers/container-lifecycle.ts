@@ -19,7 +19,7 @@ import { usernsRange } from './idmapped-rootfs.js';
 import { mountRootfs, unmountRootfs } from './rootfs-mount.js';
 import type { ContainerRecord, ContainerStore } from './container-store.js';
 import { joinNetworks, withNetwork } from '../network/container-join.js';
-import type { ContainerNetworking } from '../network/network.js';
+import type { ContainerNetworking, Endpoint } from '../network/network.js';
 import type { VolumeStore } from './volume-store.js';
 
 /** Shared state of the lifecycle and the service. */
@@ -36,16 +36,30 @@ export interface LifecycleOptions {
 
 const live = ['running', 'paused', 'restarting'];
 
+/**
+ * Called at every start once the container's interfaces exist and before its process runs
+ * (the runtime has created it, not started it): what must hold from the first instruction
+ * on, such as firewall rules in its network namespace, is put in place here. A hook that
+ * throws fails the start, which then leaves nothing attached.
+ */
+export type PrestartHook = (container: ContainerRecord, endpoints: Endpoint[]) => Promise<void>;
+
 /** Start, stop and exit handling; the service adds creation and removal. */
 export abstract class ContainerLifecycle {
   protected readonly root: string;
   readonly store: ContainerStore;
   readonly volumes: VolumeStore;
+  private readonly prestartHooks: PrestartHook[] = [];
 
   constructor(protected readonly options: LifecycleOptions) {
     this.root = options.root;
     this.store = options.store;
     this.volumes = options.volumes;
+  }
+
+  /** Adds a hook run at each start between network attach and the process's start (see PrestartHook). */
+  addPrestartHook(hook: PrestartHook): void {
+    this.prestartHooks.push(hook);
   }
 
   /** Paths of a container's files. */
@@ -118,6 +132,7 @@ export abstract class ContainerLifecycle {
         ...(this.options.exitCommand && { exitCommand: this.options.exitCommand(record.id) }),
       });
       await join?.complete?.(created.pid);
+      for (const hook of this.prestartHooks) await hook(record, this.options.network?.endpoints(record.id) ?? []);
       if (attach) {
         session = runtime.attach(record.id, p.dir);
         attach(session);

@@ -16,6 +16,7 @@ import type { ContainerNetworkFiles, ContainerNetworking, Endpoint, EndpointRequ
 import { applyRuleset } from './nft-apply.js';
 import { type Allocation, NetworkStore, type StoredEndpoint } from './network-store.js';
 import { claimHostPort } from './port-spec.js';
+import { parseAddress } from './subnet.js';
 
 /** The name of the network containers join when they ask for none. */
 export const defaultNetworkName = 'intermodal0';
@@ -102,6 +103,7 @@ export class NetworkService implements ContainerNetworking {
       const network = request.network === undefined ? undefined : this.store.get(request.network);
       if (network?.internal && ((request.ports ?? []).length > 0 || request.publishAll)) throw new InvalidArgumentError(`network '${network.name}' is internal: it cannot publish ports`);
       if (request.mac !== undefined && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(request.mac)) throw new InvalidArgumentError(`invalid MAC address '${request.mac}'`);
+      if (request.address !== undefined) parseAddress(request.address);
       for (const alias of request.aliases ?? []) {
         if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(alias)) throw new InvalidArgumentError(`invalid network alias '${alias}'`);
       }
@@ -117,7 +119,9 @@ export class NetworkService implements ContainerNetworking {
       const ports = request.ports ?? [];
       const claimed: typeof ports = [];
       for (const p of ports) claimed.push(await claimHostPort(p));
-      allocations.push({ network, aliases: request.aliases ?? [], ports: claimed, ...(request.mac !== undefined && { mac: request.mac.toLowerCase() }) });
+      allocations.push({
+        network, aliases: request.aliases ?? [], ports: claimed, ...(request.mac !== undefined && { mac: request.mac.toLowerCase() }), ...(request.address !== undefined && { address: request.address }),
+      });
     }
     const endpoints = this.store.allocate(container, netns, allocations);
     try {

@@ -9,7 +9,7 @@ import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotF
 import { type EngineDatabase, transaction } from '../metadata/database.js';
 import type { HostNames } from './host-names.js';
 import type { Endpoint, NetworkOptions, NetworkRecord, PortMapping } from './network.js';
-import { type Subnet, contains, firstFreeAddress, formatAddress, formatSubnet, overlaps, parseAddress, parseSubnet, pickFreeSubnet } from './subnet.js';
+import { type Subnet, contains, firstFreeAddress, formatAddress, formatSubnet, lastAddress, overlaps, parseAddress, parseSubnet, pickFreeSubnet } from './subnet.js';
 
 const schema = `
   CREATE TABLE IF NOT EXISTS networks (
@@ -75,6 +75,8 @@ export interface Allocation {
   aliases: string[];
   ports: PortMapping[];
   mac?: string;
+  /** A chosen address (dotted quad); default the first free one. */
+  address?: string;
 }
 
 const networkNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
@@ -175,7 +177,7 @@ export class NetworkStore {
         const subnet = parseSubnet(a.network.subnet);
         const used = new Set((this.db.prepare('SELECT address FROM network_endpoints WHERE network_id = ?').all(a.network.id) as { address: number }[]).map((r) => r.address));
         used.add(parseAddress(a.network.gateway));
-        const address = firstFreeAddress(subnet, used);
+        const address = a.address === undefined ? firstFreeAddress(subnet, used) : chosenAddress(a.network, subnet, a.address, used);
         if (address === undefined) throw new FailedPreconditionError(`network '${a.network.name}' has no free address left in ${a.network.subnet}`);
         const id = randomBytes(32).toString('hex');
         let n = 0;
@@ -267,6 +269,14 @@ export class NetworkStore {
       mac: row.mac, ifname: row.ifname, hostVeth: row.host_veth, netns: row.netns, createdAt: row.created_at, ports,
     };
   }
+}
+
+/** A chosen address, checked: inside the subnet, not its first or last, and free (the gateway counts as used). */
+function chosenAddress(network: NetworkRecord, subnet: Subnet, text: string, used: Set<number>): number {
+  const address = parseAddress(text);
+  if (address <= subnet.network || address >= lastAddress(subnet)) throw new InvalidArgumentError(`address ${text} is not a usable address of network '${network.name}' (${network.subnet})`);
+  if (used.has(address)) throw new AlreadyExistsError(`address ${text} is already in use on network '${network.name}'`);
+  return address;
 }
 
 /** Docker's MAC scheme: the locally administered 02:42 followed by the IPv4 address's bytes. */

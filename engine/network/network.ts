@@ -62,6 +62,8 @@ export interface EndpointRequest {
   ports?: PortRequest[];
   /** A fixed MAC; default 02:42 followed by the address's four bytes (as Docker does). */
   mac?: string;
+  /** A chosen IPv4 address in the network's subnet (not its gateway, not in use); default the first free one. */
+  address?: string;
   /** `-P`: also publish every port the image exposes, to free host ports (resolved by `joinNetworks`). */
   publishAll?: boolean;
 }
