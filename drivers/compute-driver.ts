@@ -64,6 +64,20 @@ export interface SpawnRequest {
    * `env` entries are `KEY=value` and add to the image's environment.
    */
   process?: ProcessOverrides;
+  /** Where it must go (Nova's `--availability-zone ZONE[:HOST]`); anywhere when absent. */
+  placement?: PlacementRequest;
+}
+
+/** A zone and optionally one host of it; a driver spanning zones places within them, or fails with "No valid host was found". */
+export interface PlacementRequest {
+  zone?: string;
+  host?: string;
+}
+
+/** An availability zone and the compute hosts in it, in configuration order. */
+export interface AvailabilityZone {
+  zone: string;
+  hosts: string[];
 }
 
 /** One interface of an instance: a port on a network of the driver's host. */
@@ -113,6 +127,8 @@ export interface InstanceInfo {
   failure?: string;
   /** Addresses the instance has, by network name (filled in by networking). */
   addresses: Record<string, Array<{ address: string; mac?: string }>>;
+  /** The availability zone of the host holding the instance, from a driver that spans zones. */
+  availabilityZone?: string;
 }
 
 /** Host capacity for os-hypervisors; `used` figures come from allocations, not host-wide readings. */
@@ -167,6 +183,8 @@ export interface ComputeDriver {
    * a driver without it is one host (its getAvailableResource).
    */
   listHosts?(): Promise<AvailableResource[]>;
+  /** The availability zones and their hosts, from configuration (no host is asked); a driver without it is one host in zone `nova`. */
+  availabilityZones?(): AvailabilityZone[];
   /**
    * Sets what runs at every start of an instance (spawn, power on, reboot, rebuild) once its
    * interfaces exist and before its first process runs, given the addresses it got; the

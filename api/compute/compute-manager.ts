@@ -4,7 +4,7 @@
  * vm_state or a fault. A power-state sync notices instances that stopped on their own.
  */
 import type winston from 'winston';
-import { type ComputeDriver, type InstanceInfo, PowerState, type SpawnRequest } from '../../drivers/compute-driver.js';
+import { type ComputeDriver, type InstanceInfo, type PlacementRequest, PowerState, type SpawnRequest } from '../../drivers/compute-driver.js';
 import type { ComputeImages } from './compute-images.js';
 import type { Flavor } from './flavor-store.js';
 import { instanceFiles } from './instance-files.js';
@@ -75,7 +75,8 @@ export class ComputeManager {
     return networking ? { networks: await networking.interfaces(server, hostname) } : {};
   }
 
-  spawn(server: ServerRecord, imageRef: string): void {
+  /** `placement`: the zone (and host) the request asked for; anywhere when absent. */
+  spawn(server: ServerRecord, imageRef: string, placement?: PlacementRequest): void {
     this.background('spawn', server.id, async () => {
       const hostname = hostnameOf(server.name);
       try {
@@ -85,9 +86,11 @@ export class ComputeManager {
         const info = await this.driver.spawn({
           instanceId: server.id, name: server.name, image: imageRef, files, ...(bootScript && { bootScript }),
           resources: { vcpus: server.vcpus, memoryMb: server.ram, diskGb: server.disk },
-          labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId }, ...networks,
+          labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId }, ...networks, ...(placement && { placement }),
         });
         if (this.isGone(server.id)) return;
+        // The zone of the host it landed on (Nova's OS-EXT-AZ:availability_zone once scheduled).
+        if (info.availabilityZone !== undefined) this.servers.update(server.id, { availabilityZone: info.availabilityZone });
         if (info.powerState !== PowerState.RUNNING) {
           this.servers.update(server.id, { vmState: 'error', taskState: null, ...(await this.afterInfo(server.id, info)), fault: faultOf(500, `Instance failed to start: ${info.failure ?? 'it stopped at once'}`, info.failure) });
           return;

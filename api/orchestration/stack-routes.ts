@@ -3,7 +3,7 @@
  * heatclient relies on, show, delete, events, resources, outputs, template, validate and
  * resource types. A stack belongs to its project: another project's stack is a 404.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../engine/errors.js';
 import { resourceTypeView, templateValidateView, type StackDefinition } from '../../translators/heat/index.js';
@@ -15,6 +15,7 @@ import type { StackRecord, StackStore } from './stack-store.js';
 import { registerStackUpdateRoutes } from './stack-update-routes.js';
 import { nestedResourceRows } from './nested-resource-views.js';
 import { eventView, resourceView, stackDetail, stackSummary, stackUrl } from './stack-views.js';
+import { acceptSignal } from './wait-condition-signal.js';
 import type { TokenValidator } from '../http/request-context.js';
 
 type Json = Record<string, any>;
@@ -149,17 +150,13 @@ export function registerStackRoutes(app: FastifyInstance, deps: StackRouteDeps):
     return { resource: { ...resourceView(base(request), stack, r, []), attributes } };
   });
 
-  // A wait condition handle's signal URL: the secret token in the URL stands for a login, so a boot script can call it.
+  // A wait condition handle's signal (wait-condition-signal.ts): the secret token in the URL stands for a login, so
+  // a boot script can call it; without one, a Keystone token that may write to the project (`openstack stack resource signal`).
   app.post('/v1/:tenant/stacks/:name/:id/resources/:resource/signal', async (request, reply) => {
     const p = request.params as Json;
-    const stack = stackOf(request);
-    const handle = store.resources(stack.id).find((r) => r.name === p.resource && r.type === 'OS::Heat::WaitConditionHandle');
-    if (!handle?.state) throw new NotFoundError(`The Resource (${p.resource}) could not be found.`);
-    const given = Buffer.from(String((request.query as Json).token ?? ''));
-    const expected = Buffer.from(String(handle.state.data.token ?? ''));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw forbidden('The signal token is not valid for this resource.');
-    const body = request.body;
-    store.addSignal(handle.physicalId, body !== null && typeof body === 'object' ? body : {});
+    const token = (request.query as Json).token;
+    if (token === undefined) writer(request);
+    acceptSignal(store, { projectId: p.tenant, stackName: p.name, stackId: p.id, resource: p.resource }, token === undefined ? 'authenticated' : { token: String(token) }, request.body);
     return reply.code(200).send();
   });
 

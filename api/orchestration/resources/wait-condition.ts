@@ -1,22 +1,34 @@
 /**
  * OS::Heat::WaitConditionHandle and OS::Heat::WaitCondition: a server tells the stack it is
- * ready. The handle has a signal URL on the cloud's listener carrying a secret token
- * (`POST .../stacks/{name}/{id}/resources/{handle}/signal?token=...`, no Keystone token
- * needed, so a boot script can call it); `curl_cli` is the curl command for it, to which a
- * script appends `--data-binary '{"status": "SUCCESS"}'`. The wait condition is
+ * ready. The handle's signal URL is on the metadata address, which every server on a
+ * project network reaches (`POST http://169.254.169.254/heat-api/v1/{project}/stacks/{name}/
+ * {id}/resources/{handle}/signal?token=...`; the metadata server forwards it to Heat, see
+ * ../wait-condition-signal.ts). The secret token in the URL stands for a login, so a boot
+ * script can call it; `curl_cli` is the curl command for it, to which a script appends
+ * `--data-binary '{"status": "SUCCESS"}'`. From the host, signal with
+ * `openstack stack resource signal STACK HANDLE --data '{"status": "SUCCESS"}'` (the same
+ * path on the cloud's listener, with `?token=`, works too). The wait condition is
  * CREATE_COMPLETE once `count` SUCCESS signals arrived, fails at the first FAILURE (with its
  * reason) or after `timeout` seconds.
  *
- * LIMITATIONS: only the token-in-URL transport (Heat's TOKEN_SIGNAL); a server reaches the
- * URL only where its network can reach the listener's address.
+ * LIMITATIONS: only the token-in-URL transport (Heat's TOKEN_SIGNAL; no CFN, Swift or Zaqar
+ * signals, no X-Auth-Token header). The URL is reachable from servers on the local driver's
+ * project networks (where the metadata route is); a server elsewhere (a Docker host) or a
+ * container on no project network cannot reach 169.254.169.254 and must be signalled from
+ * outside with `openstack stack resource signal`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResourceType } from '../../../translators/heat/index.js';
 import type { HeatClients } from '../heat-clients.js';
+import { metadataAddress } from '../../network/metadata-server.js';
+import { signalPath } from '../wait-condition-signal.js';
 
-const signalUrl = (ctx: { clients: HeatClients; projectId: string; stackName: string; stackId: string; resourceName: string }, token: string) =>
-  `${ctx.clients.publicUrl()}/heat-api/v1/${ctx.projectId}/stacks/${ctx.stackName}/${ctx.stackId}/resources/${ctx.resourceName}/signal?token=${token}`;
+/** Where servers send signals: the metadata service's address (see api/network/metadata-server.ts). */
+const signalBase = `http://${metadataAddress}`;
+
+const signalUrl = (ctx: { projectId: string; stackName: string; stackId: string; resourceName: string }, token: string) =>
+  `${signalBase}${signalPath({ projectId: ctx.projectId, stackName: ctx.stackName, stackId: ctx.stackId, resource: ctx.resourceName })}?token=${token}`;
 
 export const waitConditionHandleType: ResourceType<HeatClients> = {
   name: 'OS::Heat::WaitConditionHandle',
@@ -26,7 +38,7 @@ export const waitConditionHandleType: ResourceType<HeatClients> = {
   },
   attributes: {
     token: { description: 'The secret in the signal URL.', type: 'string' },
-    endpoint: { description: 'The signal URL (POST).', type: 'string' },
+    endpoint: { description: 'The signal URL (POST), on the metadata address servers reach.', type: 'string' },
     curl_cli: { description: 'A curl command that signals; append --data-binary with the signal.', type: 'string' },
     signal: { description: 'The URL and how to call it.', type: 'map' },
   },

@@ -1,21 +1,16 @@
 /**
  * Resource types with the real heat client: OS::Heat::ResourceGroup (index substitution,
  * refs and attributes, scaling down with removal_policies and up again), the software
- * configs booting a server (SoftwareConfig, CloudConfig, MultipartMime), wait conditions
- * signalled with the handle's own curl_cli (success, failure, a wrong token), and
- * OS::Nova::Flavor.
+ * configs booting a server (SoftwareConfig, CloudConfig, MultipartMime), a wait condition
+ * an API restart interrupts (its signals are in wait-condition.test.ts), and OS::Nova::Flavor.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { startTestCloud, type TestCloud } from '../../helpers/test-cloud.js';
 import { makeServerImage } from '../compute/cloud-images.js';
-
-const sh = promisify(execFile);
 
 const group = `heat_template_version: 2018-08-31
 parameters:
@@ -77,14 +72,6 @@ describe('resource types with the real heat client', function () {
   const json = async (args: string[]) => JSON.parse(await cloud.openstack([...args, '-f', 'json']));
   const output = async (stack: string, key: string) => (await json(['stack', 'output', 'show', stack, key])).output_value;
   const containers = async () => (await runCli(cloud.dataDir, ['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-  const waitStatus = async (stack: string, done: (s: string) => boolean) => {
-    let status = '';
-    for (let i = 0; i < 300 && !done(status); i++) {
-      status = (await json(['stack', 'show', stack])).stack_status;
-      if (!done(status)) await new Promise((r) => setTimeout(r, 200));
-    }
-    return status;
-  };
   const curlCli = async (stack: string): Promise<string> => {
     for (let i = 0; i < 100; i++) {
       const resource = await json(['stack', 'resource', 'show', stack, 'handle']).catch(() => undefined);
@@ -147,24 +134,6 @@ describe('resource types with the real heat client', function () {
     }
     assert.match(log, /written by cloud-config[\s\S]*runcmd-ran[\s\S]*script-part-ran/, 'write_files, then runcmd, then the script part ran at boot');
     await cloud.openstack(['stack', 'delete', '--yes', '--wait', 'booted']);
-  });
-
-  it('completes a wait condition signalled with its curl_cli, and fails one signalled FAILURE', async () => {
-    await cloud.openstack(['stack', 'create', '-t', file('wait.yaml', waiting), 'waiter']);
-    const cli = await curlCli('waiter');
-    assert.equal((await json(['stack', 'show', 'waiter'])).stack_status, 'CREATE_IN_PROGRESS', 'it waits for the signal');
-    const wrong = cli.replace(/token=[0-9a-f]+/, 'token=00');
-    assert.match((await sh('sh', ['-c', `${wrong} --data-binary '{"status": "SUCCESS"}'`])).stdout, /403/);
-    await sh('sh', ['-c', `${cli} --data-binary '{"status": "SUCCESS", "id": "web", "data": "ready-now"}'`]);
-    assert.equal(await waitStatus('waiter', (s) => s !== 'CREATE_IN_PROGRESS' && s !== ''), 'CREATE_COMPLETE');
-    assert.deepEqual(JSON.parse(await output('waiter', 'data')), { web: 'ready-now' });
-    await cloud.openstack(['stack', 'delete', '--yes', '--wait', 'waiter']);
-
-    await cloud.openstack(['stack', 'create', '-t', file('wait.yaml', waiting), 'failer']);
-    await sh('sh', ['-c', `${await curlCli('failer')} --data-binary '{"status": "FAILURE", "reason": "database would not start"}'`]);
-    assert.equal(await waitStatus('failer', (s) => s.endsWith('FAILED') || s.endsWith('COMPLETE')), 'CREATE_FAILED');
-    assert.match((await json(['stack', 'show', 'failer'])).stack_status_reason, /database would not start/);
-    await cloud.openstack(['stack', 'delete', '--yes', '--wait', 'failer']);
   });
 
   it('fails a stack left in progress by an API restart, so it can be deleted', async () => {
