@@ -6,9 +6,11 @@
  *       driver: docker                     # or local (this machine's engine)
  *       endpoint: unix:///var/run/docker.sock   # or tcp://host:2376
  *       tls: { ca: /etc/ca.pem, cert: /etc/cert.pem, key: /etc/key.pem }   # paths
+ *       availability_zone: az1             # optional; `nova` when omitted
  *
  * Without the file the cloud computes on this machine's engine alone (the local driver).
- * One host is used directly; several go behind the placement driver. A bad file is refused
+ * One host in zone `nova` is used directly; several, or one in a zone of its own, go behind
+ * the placement driver (which knows the zones). A bad file is refused
  * at start with the entry and field named, never half-applied.
  */
 import fs from 'node:fs';
@@ -20,7 +22,7 @@ import { InvalidArgumentError } from '../engine/errors.js';
 import type { ComputeDriver } from './compute-driver.js';
 import { DockerComputeDriver } from './docker/index.js';
 import { LocalComputeDriver } from './local/index.js';
-import { MultiHostDriver } from './placement/multi-host-driver.js';
+import { MultiHostDriver, defaultZone } from './placement/multi-host-driver.js';
 
 /** The file's name inside the data dir. */
 export const computeHostsFile = 'compute-hosts.yaml';
@@ -31,6 +33,8 @@ export interface ComputeHostConfig {
   driver: 'local' | 'docker';
   endpoint?: string;
   tls?: { ca?: string; cert?: string; key?: string };
+  /** The availability zone the host is in. */
+  availabilityZone: string;
 }
 
 export interface ComputeDriverOptions {
@@ -67,7 +71,10 @@ export function readComputeHosts(dataDir: string): ComputeHostConfig[] | undefin
         if (value !== undefined && (typeof value !== 'string' || !fs.existsSync(value))) throw new InvalidArgumentError(`${where}.tls.${key} must name an existing file`);
       }
     }
-    return { name: h['name'], driver: h['driver'], ...(typeof h['endpoint'] === 'string' && { endpoint: h['endpoint'] }), ...(tls !== undefined && { tls: tls as ComputeHostConfig['tls'] }) };
+    const zone = h['availability_zone'] ?? defaultZone;
+    // Nova refuses ':' in a zone name: it separates the zone from a host in `--availability-zone ZONE:HOST`.
+    if (typeof zone !== 'string' || !/^[^:\s][^:]{0,254}$/.test(zone) || zone.trim() !== zone) throw new InvalidArgumentError(`${where}.availability_zone must be a zone name (1-255 characters, no ':', no surrounding spaces)`);
+    return { name: h['name'], driver: h['driver'], availabilityZone: zone, ...(typeof h['endpoint'] === 'string' && { endpoint: h['endpoint'] }), ...(tls !== undefined && { tls: tls as ComputeHostConfig['tls'] }) };
   });
 }
 
@@ -78,6 +85,7 @@ export function computeDriverFromConfig(engine: Engine, containers: ContainerSer
   if (hosts === undefined) return local();
   const built = hosts.map((h) => ({
     name: h.name,
+    zone: h.availabilityZone,
     driver: h.driver === 'local' ? local() : new DockerComputeDriver(engine, {
       endpoint: h.endpoint!,
       ...(h.tls !== undefined && { tls: { ...(h.tls.ca && { ca: fs.readFileSync(h.tls.ca) }), ...(h.tls.cert && { cert: fs.readFileSync(h.tls.cert) }), ...(h.tls.key && { key: fs.readFileSync(h.tls.key) }) } }),
@@ -86,5 +94,5 @@ export function computeDriverFromConfig(engine: Engine, containers: ContainerSer
       ...(options.earlyExitWindowMs !== undefined && { earlyExitWindowMs: options.earlyExitWindowMs }),
     }),
   }));
-  return built.length === 1 ? built[0]!.driver : new MultiHostDriver(built, { placementFile: path.join(dataDir, 'compute-hosts', 'placement.json') });
+  return built.length === 1 && built[0]!.zone === defaultZone ? built[0]!.driver : new MultiHostDriver(built, { placementFile: path.join(dataDir, 'compute-hosts', 'placement.json') });
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { badRequest, forbidden } from '../http/api-error.js';
 import { authenticate, isAdmin, projectOf } from '../http/request-context.js';
 import type { ComputeDeps } from './compute-deps.js';
+import { zoneDetail, zoneList } from './availability-zones.js';
 import { defaultQuotas } from './quotas.js';
 
 type Json = Record<string, any>;
@@ -67,12 +68,12 @@ export function registerQuotaAndLimitRoutes(app: FastifyInstance, deps: ComputeD
 
   app.get('/os-availability-zone', async (request) => {
     authenticate(request, deps.tokens);
-    return { availabilityZoneInfo: [{ zoneName: 'nova', zoneState: { available: true }, hosts: null }] };
+    return zoneList(deps);
   });
   app.get('/os-availability-zone/detail', async (request) => {
-    authenticate(request, deps.tokens);
-    const updated = new Date().toISOString().replace('Z', '');
-    return { availabilityZoneInfo: [{ zoneName: 'nova', zoneState: { available: true }, hosts: { [deps.host]: { 'nova-compute': { available: true, active: true, updated_at: updated } } } }] };
+    // Admins only, as Nova's policy: the client falls back to the plain list on 403.
+    if (!isAdmin(authenticate(request, deps.tokens))) throw forbidden("Policy doesn't allow os_compute_api:os-availability-zone:detail to be performed.");
+    return zoneDetail(deps);
   });
 
   /** One entry per compute host the driver has (several behind placement). */

@@ -1,12 +1,14 @@
 /**
  * Creating servers, shared by `POST /servers` and by Heat's OS::Nova::Server: validation
- * against what exists (flavor, image, key, zone), the quota check and the records in one
+ * against what exists (flavor, image, key, zone and host: availability-zones.ts), the quota check and the records in one
  * transaction, then the spawns in the background. A refusal changes nothing.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { badRequest } from '../http/api-error.js';
 import { projectOf, type RequestContext } from '../http/request-context.js';
 import type { ComputeDeps } from './compute-deps.js';
+import { requestedPlacement, soleZone } from './availability-zones.js';
+import { bootModeOf } from './boot-mode.js';
 import { requireWriter } from './server-access.js';
 import type { ServerRecord } from './server-store.js';
 
@@ -29,8 +31,7 @@ export function createServers(deps: ComputeDeps, ctx: RequestContext, body: Json
   if (body.key_name !== undefined) {
     try { keyData = deps.keypairs.get(ctx.userId, body.key_name).publicKey; } catch { throw badRequest('Invalid key_name provided.'); }
   }
-  const zone = body.availability_zone ?? 'nova';
-  if (zone !== 'nova') throw badRequest(`The requested availability zone is not available`);
+  const placement = requestedPlacement(deps, ctx, body.availability_zone);
   const networking = deps.networking?.();
   if (networking) networking.check(ctx, body);
   else if (Array.isArray(body.networks) && body.networks.length > 0) throw badRequest('Networks are not available on this cloud: omit "networks" or use "auto".');
@@ -49,7 +50,7 @@ export function createServers(deps: ComputeDeps, ctx: RequestContext, body: Json
         id, name: maxCount > 1 ? `${body.name}-${i}` : body.name, projectId, userId: ctx.userId, imageId: image.id, flavorId: flavor.id,
         ...(body.key_name !== undefined && { keyName: body.key_name, keyData: keyData! }), vmState: 'building', taskState: 'spawning',
         metadata: body.metadata ?? {}, ...(body.user_data !== undefined && { userData: body.user_data }), configDrive: body.config_drive === true || body.config_drive === 'true',
-        availabilityZone: zone, accessIPv4: body.accessIPv4 ?? '', accessIPv6: body.accessIPv6 ?? '',
+        availabilityZone: placement?.zone ?? soleZone(deps), accessIPv4: body.accessIPv4 ?? '', accessIPv6: body.accessIPv6 ?? '',
         securityGroups: (body.security_groups as Array<{ name: string }> | undefined)?.map((g) => g.name) ?? ['default'],
         vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk,
       });
@@ -57,6 +58,7 @@ export function createServers(deps: ComputeDeps, ctx: RequestContext, body: Json
       records.push(deps.servers.get(id));
     }
   });
-  for (const record of records) deps.manager.spawn(record, bootRef);
+  const init = bootModeOf(image, flavor);
+  for (const record of records) deps.manager.spawn(record, bootRef, placement, init);
   return { records, adminPass };
 }

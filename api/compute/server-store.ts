@@ -44,7 +44,7 @@ const toRecord = (r: Row): ServerRecord => ({
 export interface ServerUpdate {
   name?: string; vmState?: VmState; taskState?: string | null; powerState?: number; metadata?: Record<string, string>;
   fault?: ServerFault | null; flavorId?: string; oldFlavorId?: string | null; imageId?: string; vcpus?: number; ram?: number; disk?: number;
-  launchedAt?: Date; accessIPv4?: string; accessIPv6?: string; addresses?: ServerRecord['addresses'];
+  launchedAt?: Date; accessIPv4?: string; accessIPv6?: string; addresses?: ServerRecord['addresses']; availabilityZone?: string;
 }
 
 const columnOf: Record<keyof ServerUpdate, [string, (v: never) => unknown]> = {
@@ -54,6 +54,7 @@ const columnOf: Record<keyof ServerUpdate, [string, (v: never) => unknown]> = {
   oldFlavorId: ['old_flavor_id', (v: string | null) => v], imageId: ['image_id', (v: string) => v], vcpus: ['vcpus', (v: number) => v],
   ram: ['ram', (v: number) => v], disk: ['disk', (v: number) => v], launchedAt: ['launched_at', (v: Date) => v.getTime()],
   accessIPv4: ['access_ipv4', (v: string) => v], accessIPv6: ['access_ipv6', (v: string) => v], addresses: ['addresses', (v: object) => JSON.stringify(v)],
+  availabilityZone: ['availability_zone', (v: string) => v],
 };
 
 export interface ServerFilter {

@@ -7,16 +7,27 @@
  * by its labels) and remembered, so a restarted server finds its instances again without
  * a table of its own. A host that stops answering makes its instances' info NOSTATE
  * rather than failing every call, so the API can still list servers.
+ *
+ * Availability zones are groups of hosts (each host names its zone, `nova` by default): a
+ * request for a zone, or for one host of it, is placed among those hosts only, and fails
+ * with Nova's "No valid host was found" when none of them has room.
  */
 import { FailedPreconditionError, IntermodalError, NotFoundError } from '../../engine/errors.js';
 import { PlacementMemory } from './placement-memory.js';
-import { type AvailableResource, type ComputeDriver, type InstanceInfo, type InstanceResources, PowerState, type SnapshotResult, type SpawnRequest } from '../compute-driver.js';
+import { type AvailabilityZone, type AvailableResource, type ComputeDriver, type InstanceInfo, type InstanceResources, type PlacementRequest, PowerState, type SnapshotResult, type SpawnRequest } from '../compute-driver.js';
 
 /** A named compute host. */
 export interface ComputeHost {
   name: string;
   driver: ComputeDriver;
+  /** Its availability zone; `nova` (Nova's default_availability_zone) when omitted. */
+  zone?: string;
 }
+
+/** Nova's default availability zone. */
+export const defaultZone = 'nova';
+
+const zoneOf = (host: ComputeHost): string => host.zone ?? defaultZone;
 
 /** Nova's default cpu_allocation_ratio and ram_allocation_ratio. */
 export const allocationRatios = { vcpus: 16, memory: 1.5 } as const;
@@ -38,10 +49,10 @@ export class MultiHostDriver implements ComputeDriver {
   }
 
   async spawn(request: SpawnRequest): Promise<InstanceInfo> {
-    const host = await this.place(request?.resources);
+    const host = await this.place(request?.resources, request?.placement);
     const info = await host.driver.spawn(request);
     this.where.set(request.instanceId, host.name);
-    return info;
+    return { ...info, availabilityZone: zoneOf(host) };
   }
 
   async destroy(instanceId: string): Promise<void> {
@@ -71,11 +82,11 @@ export class MultiHostDriver implements ComputeDriver {
   async getInfo(instanceId: string): Promise<InstanceInfo> {
     const host = await this.require(instanceId);
     try {
-      return await host.driver.getInfo(instanceId);
+      return { ...(await host.driver.getInfo(instanceId)), availabilityZone: zoneOf(host) };
     } catch (err) {
       if (err instanceof IntermodalError) throw err;
       // The host does not answer: the instance's state is unknown, not an API failure.
-      return { instanceId, powerState: PowerState.NOSTATE, cpuTimeNs: 0, memoryBytes: 0, maxMemoryBytes: 0, addresses: {} };
+      return { instanceId, powerState: PowerState.NOSTATE, cpuTimeNs: 0, memoryBytes: 0, maxMemoryBytes: 0, addresses: {}, availabilityZone: zoneOf(host) };
     }
   }
 
@@ -113,7 +124,19 @@ export class MultiHostDriver implements ComputeDriver {
 
   /** A rebuild stays on the instance's host, as Nova's does without a new placement. */
   async rebuild(instanceId: string, request: SpawnRequest): Promise<InstanceInfo> {
-    return (await this.require(instanceId)).driver.rebuild(instanceId, request);
+    const host = await this.require(instanceId);
+    return { ...(await host.driver.rebuild(instanceId, request)), availabilityZone: zoneOf(host) };
+  }
+
+  /** The zones in the order their first host is configured, each with its hosts. */
+  availabilityZones(): AvailabilityZone[] {
+    const zones: AvailabilityZone[] = [];
+    for (const host of this.hosts) {
+      const zone = zones.find((z) => z.zone === zoneOf(host));
+      if (zone) zone.hosts.push(host.name);
+      else zones.push({ zone: zoneOf(host), hosts: [host.name] });
+    }
+    return zones;
   }
 
   /** The sum over the hosts that answer. */
@@ -137,12 +160,18 @@ export class MultiHostDriver implements ComputeDriver {
     return results.filter((r): r is AvailableResource => r !== undefined);
   }
 
-  /** The host for a new instance: room for its flavor, then the fewest instances, then configuration order. */
-  private async place(resources: InstanceResources | undefined): Promise<ComputeHost> {
+  /**
+   * The host for a new instance: among the hosts the request allows (its zone, its host),
+   * room for its flavor, then the fewest instances, then configuration order.
+   */
+  private async place(resources: InstanceResources | undefined, placement: PlacementRequest | undefined): Promise<ComputeHost> {
     const wanted = { vcpus: resources?.vcpus ?? 0, memoryMb: resources?.memoryMb ?? 0 };
+    const allowed = this.hosts.filter((h) => (placement?.zone === undefined || zoneOf(h) === placement.zone) && (placement?.host === undefined || h.name === placement.host));
+    const where = [placement?.zone !== undefined && `availability zone '${placement.zone}'`, placement?.host !== undefined && `host '${placement.host}'`].filter(Boolean).join(', ');
+    if (allowed.length === 0) throw new FailedPreconditionError(`No valid host was found. No compute host matches ${where}.`);
     const candidates: Array<{ host: ComputeHost; instances: number }> = [];
     const reasons: string[] = [];
-    for (const host of this.hosts) {
+    for (const host of allowed) {
       let r: AvailableResource;
       try {
         r = await answer(host.driver.getAvailableResource());
@@ -158,7 +187,9 @@ export class MultiHostDriver implements ComputeDriver {
       }
       candidates.push({ host, instances: r.runningInstances });
     }
-    if (candidates.length === 0) throw new FailedPreconditionError(`no compute host has room for ${wanted.vcpus} vCPUs and ${wanted.memoryMb} MiB: ${reasons.join('; ')}`);
+    if (candidates.length === 0) {
+      throw new FailedPreconditionError(`No valid host was found. There are not enough hosts available${where ? ` in ${where}` : ''}: no compute host has room for ${wanted.vcpus} vCPUs and ${wanted.memoryMb} MiB: ${reasons.join('; ')}`);
+    }
     // A stable sort keeps configuration order among equals.
     candidates.sort((a, b) => a.instances - b.instances);
     return candidates[0]!.host;

@@ -38,6 +38,15 @@ describe('drivers/compute-hosts-config (DATA_DIR/compute-hosts.yaml)', () => {
     (two.hosts[1]!.driver as DockerComputeDriver).close();
   });
 
+  it('puts hosts in their availability zones (nova by default); one host in a zone of its own goes through placement', () => {
+    const zoned = withFile('compute_hosts:\n  - {name: here, driver: local, availability_zone: az1}\n');
+    assert.ok(zoned instanceof MultiHostDriver);
+    assert.deepEqual(zoned.availabilityZones(), [{ zone: 'az1', hosts: ['here'] }]);
+    const mixed = withFile('compute_hosts:\n  - {name: h1, driver: local}\n  - {name: h2, driver: local, availability_zone: az1}\n  - {name: h3, driver: local}\n');
+    assert.ok(mixed instanceof MultiHostDriver);
+    assert.deepEqual(mixed.availabilityZones(), [{ zone: 'nova', hosts: ['h1', 'h3'] }, { zone: 'az1', hosts: ['h2'] }]);
+  });
+
   it('refuses a bad file at start, naming the entry and field', () => {
     const refused = (yaml: string, message: RegExp) => assert.throws(() => withFile(yaml), (err: Error) => err instanceof InvalidArgumentError && message.test(err.message));
     refused('compute_hosts: []\n', /compute_hosts must be a non-empty list/);
@@ -46,5 +55,7 @@ describe('drivers/compute-hosts-config (DATA_DIR/compute-hosts.yaml)', () => {
     refused('compute_hosts:\n  - {name: a, driver: local}\n  - {name: a, driver: local}\n', /compute_hosts\[1\]\.name 'a' is used twice/);
     refused('compute_hosts:\n  - {name: a, driver: docker, endpoint: "tcp://10.0.0.1:2376", tls: {ca: /no/such/ca.pem}}\n', /tls\.ca must name an existing file/);
     refused('compute_hosts: [\n', /compute-hosts\.yaml/);
+    refused('compute_hosts:\n  - {name: a, driver: local, availability_zone: "az:1"}\n', /compute_hosts\[0\]\.availability_zone must be a zone name/);
+    refused('compute_hosts:\n  - {name: a, driver: local, availability_zone: 7}\n', /compute_hosts\[0\]\.availability_zone/);
   });
 });
