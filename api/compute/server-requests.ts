@@ -8,7 +8,6 @@ import { badRequest } from '../http/api-error.js';
 import { projectOf, type RequestContext } from '../http/request-context.js';
 import type { ComputeDeps } from './compute-deps.js';
 import { requestedPlacement, soleZone } from './availability-zones.js';
-import { bootModeOf } from './boot-mode.js';
 import { requireWriter } from './server-access.js';
 import type { ServerRecord } from './server-store.js';
 
@@ -58,7 +57,6 @@ export function createServers(deps: ComputeDeps, ctx: RequestContext, body: Json
       records.push(deps.servers.get(id));
     }
   });
-  const init = bootModeOf(image, flavor);
-  for (const record of records) deps.manager.spawn(record, bootRef, placement, init);
+  for (const record of records) deps.manager.spawn(record, bootRef, placement);
   return { records, adminPass };
 }
