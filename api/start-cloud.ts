@@ -15,6 +15,7 @@ import type { ComputeManager } from './compute/compute-manager.js';
 import { computeImagesFrom } from './compute/glance-compute-images.js';
 import { imageService } from './image/image-service.js';
 import { ComputeFacade } from './compute/compute-facade.js';
+import { CinderVolumes } from '../translators/volume/cinder-volumes.js';
 import { orchestrationService } from './orchestration/orchestration-service.js';
 import type { StackRunner } from './orchestration/stack-runner.js';
 import { registryApi } from './registry/registry-api.js';
@@ -60,7 +61,7 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
       imageService(glanceOf),
       // Docker Registry v2 on the same listener and store: `docker login` with a cloud user.
       (cloud) => ({ prefix: '/v2', plugin: async (app) => registryApi(app, { engine: options.engine, auth: keystoneRegistryAuthenticator(cloud.identity.store) }) }),
-      computeService({ driver, images: (cloud) => computeImagesFrom(glanceOf(cloud)), ...(options.powerSyncIntervalMs !== undefined && { powerSyncIntervalMs: options.powerSyncIntervalMs }) }, (deps) => { manager = deps.manager; facade = new ComputeFacade(deps); }),
+      computeService({ driver, images: (cloud) => computeImagesFrom(glanceOf(cloud)), ...(options.powerSyncIntervalMs !== undefined && { powerSyncIntervalMs: options.powerSyncIntervalMs }) }, (deps) => { manager = deps.manager; facade = new ComputeFacade(deps, new CinderVolumes(options.containers.volumes)); }),
       orchestrationService(() => facade!, (runner) => { stacks = runner; }, glanceOf),
       networkService({ engine: options.engine }),
     ],

@@ -152,6 +152,14 @@ export interface SnapshotResult {
   size: number;
 }
 
+/** A volume to attach to an instance: one of the cloud's block volumes (Cinder's). */
+export interface VolumeRef {
+  /** The API's volume id. */
+  volumeId: string;
+  /** The engine volume that holds it on this cloud's machine (`intermodal volume ls`). */
+  engineVolume: string;
+}
+
 /** The driver interface. All methods are async and idempotent where Nova's are. */
 export interface ComputeDriver {
   /** A short name: 'local', 'docker'. */
@@ -183,6 +191,14 @@ export interface ComputeDriver {
    * a driver without it is one host (its getAvailableResource).
    */
   listHosts?(): Promise<AvailableResource[]>;
+  /**
+   * Mounts a volume in an instance at `mountPath` without restarting it (a stopped one gets
+   * it at its next start); the instance gains no privilege. A driver without it cannot
+   * attach volumes, and the API says so.
+   */
+  attachVolume?(instanceId: string, volume: VolumeRef, mountPath: string): Promise<void>;
+  /** Unmounts a volume from an instance; a volume not attached, or an instance gone, is not an error. */
+  detachVolume?(instanceId: string, volume: VolumeRef): Promise<void>;
   /** The availability zones and their hosts, from configuration (no host is asked); a driver without it is one host in zone `nova`. */
   availabilityZones?(): AvailabilityZone[];
   /**

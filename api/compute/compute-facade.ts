@@ -11,9 +11,13 @@ import type { ComputeDeps } from './compute-deps.js';
 import { statusOf } from './compute-views.js';
 import { createServers } from './server-requests.js';
 import type { ServerRecord } from './server-store.js';
+import { NotImplementedError } from '../../engine/errors.js';
+import type { CinderVolumes } from '../../translators/volume/cinder-volumes.js';
+import { attachServerVolume, detachServerVolume } from './volume-attachments.js';
 
 export class ComputeFacade {
-  constructor(private readonly deps: ComputeDeps) {}
+  /** `volumes`: Cinder's volumes, for attaching them to servers (absent: no block storage). */
+  constructor(private readonly deps: ComputeDeps, readonly volumes?: CinderVolumes) {}
 
   /** The image id for a name or id the caller can see (Heat templates use names). */
   imageId(ctx: RequestContext, nameOrId: string): string {
@@ -136,6 +140,17 @@ export class ComputeFacade {
   /** Removes a container resource; an unknown id is already gone. */
   deleteContainer(id: string): Promise<void> {
     return this.deps.manager.driver.destroy(id);
+  }
+
+  /** Mounts a Cinder volume in a running server without restarting it (see volume-attachments.ts). */
+  attachVolume(ctx: RequestContext, serverId: string, volumeId: string, device?: string) {
+    if (!this.volumes) throw new NotImplementedError('this cloud has no block storage');
+    return attachServerVolume(this.deps, this.volumes, ctx, serverId, volumeId, device);
+  }
+
+  /** Unmounts it; a volume not attached there is already detached. */
+  async detachVolume(ctx: RequestContext, serverId: string, volumeId: string): Promise<void> {
+    if (this.volumes) await detachServerVolume(this.deps, this.volumes, ctx, serverId, volumeId);
   }
 
   createKeypair(ctx: RequestContext, name: string, publicKey?: string) {

@@ -14,6 +14,8 @@ import { novaFlavorType } from './resources/nova-flavor.js';
 import { novaKeyPairType } from './resources/nova-keypair.js';
 import { novaServerType } from './resources/nova-server.js';
 import { resourceGroupType } from './resources/resource-group.js';
+import { cinderVolumeType } from './resources/cinder-volume.js';
+import { cinderVolumeAttachmentType } from './resources/cinder-volume-attachment.js';
 import { neutronFloatingIpAssociationType, neutronFloatingIpType } from './resources/neutron-floating-ip.js';
 import { neutronNetType, neutronSubnetType } from './resources/neutron-net.js';
 import { neutronPortType } from './resources/neutron-port.js';
@@ -33,6 +35,8 @@ export function heatResourceTypes(): ResourceTypeRegistry<HeatClients> {
     softwareConfigType, cloudConfigType, multipartMimeType, waitConditionHandleType, waitConditionType, dockerContainerType, zunContainerType, glanceWebImageType,
     neutronNetType, neutronSubnetType, neutronPortType, neutronSecurityGroupType, neutronSecurityGroupRuleType, neutronFloatingIpType, neutronFloatingIpAssociationType,
   ]);
+  registry.register(cinderVolumeType);
+  registry.register(cinderVolumeAttachmentType);
   registry.register(resourceGroupType(() => registry));
   return registry;
 }

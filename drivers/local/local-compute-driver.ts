@@ -26,6 +26,8 @@ import { instanceAddresses } from './instance-addresses.js';
 import { instanceInfo } from './instance-info.js';
 import { limitsFor } from './instance-limits.js';
 import { specFor, spawnContainer } from './instance-spawn.js';
+import { attachInstanceVolume, detachInstanceVolume } from './instance-volumes.js';
+import type { VolumeRef } from '../compute-driver.js';
 
 /** Options of the local driver. */
 export interface LocalComputeDriverOptions {
@@ -179,6 +181,15 @@ export class LocalComputeDriver implements ComputeDriver {
       // As Nova's running_vms: every instance placed on this host, whatever its power state.
       runningInstances: instances.length,
     };
+  }
+
+  async attachVolume(instanceId: string, volume: VolumeRef, mountPath: string): Promise<void> {
+    await attachInstanceVolume(this.containers, (await this.current(instanceId)).id, volume, mountPath);
+  }
+
+  async detachVolume(instanceId: string, volume: VolumeRef): Promise<void> {
+    const record = this.find(instanceId);
+    if (record) await detachInstanceVolume(this.containers, record.id, volume);
   }
 
   /** The instance's container, state refreshed; NotFoundError when there is no such instance. */

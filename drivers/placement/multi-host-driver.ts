@@ -14,6 +14,8 @@
  */
 import { FailedPreconditionError, IntermodalError, NotFoundError } from '../../engine/errors.js';
 import { PlacementMemory } from './placement-memory.js';
+import { NotImplementedError } from '../../engine/errors.js';
+import type { VolumeRef } from '../compute-driver.js';
 import { type AvailabilityZone, type AvailableResource, type ComputeDriver, type InstanceInfo, type InstanceResources, type PlacementRequest, PowerState, type SnapshotResult, type SpawnRequest } from '../compute-driver.js';
 
 /** A named compute host. */
@@ -196,6 +198,18 @@ export class MultiHostDriver implements ComputeDriver {
   }
 
   /** The host holding the instance; NotFoundError when none does. */
+  /** On the instance's host, if its driver can attach volumes (a Docker host cannot). */
+  async attachVolume(instanceId: string, volume: VolumeRef, mountPath: string): Promise<void> {
+    const host = await this.require(instanceId);
+    if (!host.driver.attachVolume) throw new NotImplementedError(`the compute host of server ${instanceId} (${host.name}) cannot attach volumes`);
+    await host.driver.attachVolume(instanceId, volume, mountPath);
+  }
+
+  async detachVolume(instanceId: string, volume: VolumeRef): Promise<void> {
+    const host = await this.locate(instanceId);
+    await host?.driver.detachVolume?.(instanceId, volume);
+  }
+
   private async require(instanceId: string): Promise<ComputeHost> {
     const host = await this.locate(instanceId);
     if (!host) throw new NotFoundError(`instance '${instanceId}' not found`);
