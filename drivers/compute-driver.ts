@@ -64,6 +64,13 @@ export interface SpawnRequest {
    * `env` entries are `KEY=value` and add to the image's environment.
    */
   process?: ProcessOverrides;
+  /**
+   * 'system': boot the image's own init (/sbin/init, e.g. systemd) as a machine would, so
+   * its services (sshd) start; 'app' (the default): the image's command, as a container.
+   */
+  init?: 'app' | 'system';
+  /** The instance's hostname (a cloud-config `hostname`); derived from `name` when absent. */
+  hostname?: string;
   /** Where it must go (Nova's `--availability-zone ZONE[:HOST]`); anywhere when absent. */
   placement?: PlacementRequest;
 }

@@ -7,7 +7,7 @@ import type winston from 'winston';
 import { type ComputeDriver, type InstanceInfo, type PlacementRequest, PowerState, type SpawnRequest } from '../../drivers/compute-driver.js';
 import type { ComputeImages } from './compute-images.js';
 import type { Flavor } from './flavor-store.js';
-import { instanceFiles } from './instance-files.js';
+import { instanceFiles, instanceHostname } from './instance-files.js';
 import type { ServerNetworking } from './server-networking.js';
 import type { ServerFault, ServerRecord, ServerStore, ServerUpdate, VmState } from './server-store.js';
 
@@ -76,15 +76,15 @@ export class ComputeManager {
   }
 
   /** `placement`: the zone (and host) the request asked for; anywhere when absent. */
-  spawn(server: ServerRecord, imageRef: string, placement?: PlacementRequest): void {
+  spawn(server: ServerRecord, imageRef: string, placement?: PlacementRequest, init?: SpawnRequest['init']): void {
     this.background('spawn', server.id, async () => {
-      const hostname = hostnameOf(server.name);
+      const hostname = instanceHostname(server);
       try {
         // Inside the try: a cloud-config that cannot be turned into a boot script is a failed build.
         const { files, bootScript } = instanceFiles(server, hostname);
         const networks = await this.interfaces(server, hostname);
         const info = await this.driver.spawn({
-          instanceId: server.id, name: server.name, image: imageRef, files, ...(bootScript && { bootScript }),
+          instanceId: server.id, name: server.name, image: imageRef, files, ...(bootScript && { bootScript }), hostname, ...(init && { init }),
           resources: { vcpus: server.vcpus, memoryMb: server.ram, diskGb: server.disk },
           labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId }, ...networks, ...(placement && { placement }),
         });
@@ -151,13 +151,14 @@ export class ComputeManager {
     this.act(server, 'resize', () => this.driver.resize(server.id, { vcpus: flavor.vcpus, memoryMb: flavor.ram, diskGb: flavor.disk }), { vmState: 'resized' });
   }
 
-  rebuild(server: ServerRecord, imageRef: string): void {
+  rebuild(server: ServerRecord, imageRef: string, init?: SpawnRequest['init']): void {
     this.background('rebuild', server.id, async () => {
       try {
-        const { files, bootScript } = instanceFiles(server, hostnameOf(server.name));
-        const networks = await this.interfaces(server, hostnameOf(server.name));
+        const hostname = instanceHostname(server);
+        const { files, bootScript } = instanceFiles(server, hostname);
+        const networks = await this.interfaces(server, hostname);
         const info = await this.driver.rebuild(server.id, {
-          instanceId: server.id, name: server.name, image: imageRef, files, ...(bootScript && { bootScript }),
+          instanceId: server.id, name: server.name, image: imageRef, files, ...(bootScript && { bootScript }), hostname, ...(init && { init }),
           resources: { vcpus: server.vcpus, memoryMb: server.ram, diskGb: server.disk }, labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId }, ...networks,
         });
         const ok = info.powerState === PowerState.RUNNING;

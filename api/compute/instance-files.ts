@@ -8,18 +8,37 @@
 import type { InjectedFile } from '../../drivers/compute-driver.js';
 import { JSON_SCHEMA, load as yamlLoad } from 'js-yaml';
 import { bootableUserData } from '../orchestration/resources/boot-user-data.js';
+import { hostnameOf } from './compute-manager.js';
 import type { ServerRecord } from './server-store.js';
+
+/** The `#cloud-config` document of a server's user data; undefined for anything else. */
+function cloudConfigOf(userData: string | undefined): Record<string, unknown> | undefined {
+  const text = userData === undefined ? '' : Buffer.from(userData, 'base64').toString('utf8');
+  if (!text.startsWith('#cloud-config')) return undefined;
+  try {
+    const doc = yamlLoad(text, { schema: JSON_SCHEMA });
+    return doc !== null && typeof doc === 'object' ? doc as Record<string, unknown> : undefined;
+  } catch {
+    return undefined; // not YAML after all: the boot script conversion reports it
+  }
+}
 
 /** `ssh_authorized_keys` of a `#cloud-config` user data (root's, as cloud-init gives the default user's); none for anything else. */
 function cloudConfigKeys(userData: string | undefined): string[] {
-  const text = userData === undefined ? '' : Buffer.from(userData, 'base64').toString('utf8');
-  if (!text.startsWith('#cloud-config')) return [];
-  try {
-    const doc = yamlLoad(text, { schema: JSON_SCHEMA }) as { ssh_authorized_keys?: unknown } | null;
-    return Array.isArray(doc?.ssh_authorized_keys) ? doc.ssh_authorized_keys.map((k) => String(k).trim()).filter(Boolean) : [];
-  } catch {
-    return []; // not YAML after all: the boot script conversion reports it
-  }
+  const keys = cloudConfigOf(userData)?.ssh_authorized_keys;
+  return Array.isArray(keys) ? keys.map((k) => String(k).trim()).filter(Boolean) : [];
+}
+
+/**
+ * The hostname a server boots with: a cloud-config's `hostname` (or the first label of its
+ * `fqdn`), as cloud-init's set_hostname would set it, else the one Nova derives from the
+ * name. The instance gets it from the start (a container cannot change its own hostname).
+ */
+export function instanceHostname(server: Pick<ServerRecord, 'name' | 'userData'>): string {
+  const doc = cloudConfigOf(server.userData);
+  const wanted = doc?.hostname ?? (typeof doc?.fqdn === 'string' ? doc.fqdn.split('.')[0] : undefined);
+  const clean = typeof wanted === 'string' ? hostnameOf(wanted.split('.')[0]!) : '';
+  return clean !== '' && clean !== 'server' ? clean : hostnameOf(server.name);
 }
 
 const configDrive = '/mnt/config/openstack/latest';

@@ -8,7 +8,9 @@ import { PowerState } from '../../drivers/compute-driver.js';
 import { badRequest, conflict } from '../http/api-error.js';
 import { authenticate, contextOf, type RequestContext } from '../http/request-context.js';
 import { baseUrlOf } from '../http/service-faults.js';
+import { bootModeOf } from './boot-mode.js';
 import type { ComputeDeps } from './compute-deps.js';
+import type { ComputeImage } from './compute-images.js';
 import { serverDetail } from './compute-views.js';
 import { requireWriter, visibleServer } from './server-access.js';
 import type { ServerRecord, VmState } from './server-store.js';
@@ -121,10 +123,13 @@ export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeDe
       const imageId = typeof arg?.imageRef === 'string' ? arg.imageRef.split('/').pop()! : undefined;
       if (!imageId) throw badRequest('Invalid input for field/attribute imageRef.');
       let bootRef: string;
-      try { deps.images.find(ctx, imageId); bootRef = deps.images.bootReference(ctx, imageId); } catch { throw badRequest(`Image ${imageId} could not be found.`); }
+      let image: ComputeImage;
+      try { image = deps.images.find(ctx, imageId); bootRef = deps.images.bootReference(ctx, imageId); } catch { throw badRequest(`Image ${imageId} could not be found.`); }
       claim(s, 'rebuild', 'rebuilding', ['active', 'stopped', 'error']);
       const updated = servers.update(s.id, { imageId, ...(typeof arg.name === 'string' && { name: arg.name }), ...(arg.metadata && { metadata: arg.metadata }) });
-      manager.rebuild(updated, bootRef);
+      // A flavor deleted since the boot has no extra specs to ask for a mode any more.
+      const extraSpecs = (() => { try { return deps.flavors.get(updated.flavorId).extraSpecs; } catch { return {}; } })();
+      manager.rebuild(updated, bootRef, bootModeOf(image, { extraSpecs }));
       return { status: 202, body: { server: { ...serverDetail(base, updated, deps.host), adminPass: arg.adminPass ?? 'unset' } } };
     },
   };

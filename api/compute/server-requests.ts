@@ -8,6 +8,7 @@ import { badRequest } from '../http/api-error.js';
 import { projectOf, type RequestContext } from '../http/request-context.js';
 import type { ComputeDeps } from './compute-deps.js';
 import { requestedPlacement, soleZone } from './availability-zones.js';
+import { bootModeOf } from './boot-mode.js';
 import { requireWriter } from './server-access.js';
 import type { ServerRecord } from './server-store.js';
 
@@ -57,6 +58,7 @@ export function createServers(deps: ComputeDeps, ctx: RequestContext, body: Json
       records.push(deps.servers.get(id));
     }
   });
-  for (const record of records) deps.manager.spawn(record, bootRef, placement);
+  const init = bootModeOf(image, flavor);
+  for (const record of records) deps.manager.spawn(record, bootRef, placement, init);
   return { records, adminPass };
 }

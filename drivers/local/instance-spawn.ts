@@ -19,7 +19,9 @@ import { bootScriptPath, bootShell, wrapWithBootScript } from './boot-script.js'
 import { replaceContainerSpec } from './container-spec-update.js';
 import { InstanceLabels, checkInstanceId, containerName, driverName, hostnameFor, resourceLabels } from './instance-labels.js';
 import { limitsFor } from './instance-limits.js';
+import { ensureLxcfs, lxcfsMounts } from './lxcfs.js';
 import { checkInstancePath, existsInRoot, writeFileInRoot } from './rootfs-write.js';
+import { systemContainerSpec } from './system-container.js';
 
 /** Checks a spawn request completely, without touching anything; returns the container spec it gives. */
 export function specFor(engine: Engine, request: SpawnRequest): ContainerSpec {
@@ -34,6 +36,8 @@ export function specFor(engine: Engine, request: SpawnRequest): ContainerSpec {
     if (file.mode !== undefined && (!Number.isInteger(file.mode) || file.mode < 0 || file.mode > 0o7777)) throw new InvalidArgumentError(`invalid mode ${file.mode} for injected file '${file.path}'`);
   }
   if (request.bootScript !== undefined && !Buffer.isBuffer(request.bootScript)) throw new InvalidArgumentError('the boot script must be bytes');
+  if (request.init !== undefined && request.init !== 'app' && request.init !== 'system') throw new InvalidArgumentError(`init must be 'app' or 'system', not ${JSON.stringify(request.init)}`);
+  if (request.hostname !== undefined && typeof request.hostname !== 'string') throw new InvalidArgumentError('the hostname must be a string');
   for (const [key, value] of Object.entries(request.labels ?? {})) {
     if (typeof value !== 'string') throw new InvalidArgumentError(`label '${key}' must have a string value`);
   }
@@ -41,10 +45,10 @@ export function specFor(engine: Engine, request: SpawnRequest): ContainerSpec {
   for (const entry of p.env ?? []) if (typeof entry !== 'string' || !/^[^=]+=/.test(entry)) throw new InvalidArgumentError(`environment entry ${JSON.stringify(entry)} must be KEY=value`);
   // NotFoundError for an unknown image, before anything exists.
   const image = engine.images.resolve(request.image);
-  return {
+  const spec: ContainerSpec = {
     image: image.id,
     env: [...(p.env ?? [])],
-    hostname: p.hostname ?? hostnameFor(request.name, request.instanceId),
+    hostname: p.hostname ?? request.hostname ?? hostnameFor(request.name, request.instanceId),
     ...(p.command !== undefined && { cmd: p.command }), ...(p.entrypoint !== undefined && { entrypoint: p.entrypoint }),
     ...(p.workingDir !== undefined && { workdir: p.workingDir }), ...(p.user !== undefined && { user: p.user }),
     ...(p.tty !== undefined && { tty: p.tty }), ...(p.openStdin !== undefined && { openStdin: p.openStdin }),
@@ -67,6 +71,7 @@ export function specFor(engine: Engine, request: SpawnRequest): ContainerSpec {
       network: n.network, ...(n.mac !== undefined && { mac: n.mac }), ...(n.aliases !== undefined && { aliases: n.aliases }), ...(n.address !== undefined && { address: n.address }),
     })) }),
   };
+  return request.init === 'system' ? systemContainerSpec(spec, request.instanceId, request.resources.vcpus, lxcfsMounts()) : spec;
 }
 
 /**
@@ -74,6 +79,7 @@ export function specFor(engine: Engine, request: SpawnRequest): ContainerSpec {
  * and either survived `earlyExitWindowMs` or died within it.
  */
 export async function spawnContainer(containers: ContainerService, engine: Engine, request: SpawnRequest, earlyExitWindowMs: number): Promise<ContainerRecord> {
+  if (request?.init === 'system') await ensureLxcfs();
   const spec = specFor(engine, request);
   const record = await containers.create(spec, containerName(request.instanceId));
   try {

@@ -364,7 +364,7 @@ export abstract class ContainerLifecycle {
 }
 
 function optional(spec: ContainerRecord['spec']): Record<string, unknown> {
-  const keys = ['entrypoint', 'env', 'workdir', 'user', 'readOnly', 'privileged', 'capAdd', 'capDrop', 'memoryBytes', 'cpus', 'cpuShares', 'pidsLimit', 'blkioWeight'] as const;
+  const keys = ['entrypoint', 'env', 'workdir', 'user', 'readOnly', 'privileged', 'capAdd', 'capDrop', 'memoryBytes', 'cpus', 'cpuShares', 'cpusetCpus', 'pidsLimit', 'blkioWeight', 'systemInit'] as const;
   const userns = [{ containerID: 0, hostID: usernsRange.hostId, size: usernsRange.size }];
   return {
     ...Object.fromEntries(keys.filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]])),

@@ -52,6 +52,8 @@ export interface ContainerSpec {
   /** CPU quota in CPUs (0.5 = half a CPU). */
   cpus?: number;
   cpuShares?: number;
+  /** CPUs it may run on (`0-1,3`); all when absent. */
+  cpusetCpus?: string;
   pidsLimit?: number;
   blkioWeight?: number;
   restartPolicy: RestartPolicy;
@@ -68,6 +70,8 @@ export interface ContainerSpec {
   openStdin?: boolean;
   /** Interfaces on bridge networks (`--network`, `-p`, `-P`); none: a namespace with only loopback. */
   networks?: EndpointRequest[];
+  /** pid 1 is the image's system manager (systemd), run as on a machine: see engine/runtime/spec/system-init.ts. */
+  systemInit?: boolean;
   /** Runtime binary name: runc (default) or crun. */
   runtime: 'runc' | 'crun';
 }

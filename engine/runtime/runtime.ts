@@ -96,6 +96,8 @@ export interface ResourceLimits {
   cpus?: number;
   /** Relative CPU weight (Docker's --cpu-shares, 2 to 262144). */
   cpuShares?: number;
+  /** The CPUs it may run on, in cpuset list form (`0-1,3`); all when absent (Docker's --cpuset-cpus). */
+  cpusetCpus?: string;
   /** Most processes and threads at once; -1 for no limit. */
   pidsLimit?: number;
   /** Relative block I/O weight, 10 to 1000. */

@@ -3,16 +3,21 @@
  * before their command (drivers/local/boot-script.ts) but have no cloud-init, so a
  * `#cloud-config` document or a multipart MIME message (OS::Heat::CloudConfig,
  * OS::Heat::MultipartMime) is turned into one shell script doing what cloud-init would for
- * the keys below, in cloud-init's order: bootcmd, write_files, runcmd. Shell-script parts
- * run in part order.
+ * the keys below, in cloud-init's order: bootcmd, write_files, hostname, groups, users,
+ * runcmd. Shell-script parts run in part order. (ssh_authorized_keys go to root's
+ * authorized_keys with the keypair, api/compute/instance-files.ts; `hostname` is also the
+ * instance's hostname from the start, since a container cannot set its own.)
  *
- * LIMITATIONS: other cloud-config keys (packages, users, ssh_authorized_keys, ...) are
- * listed in a comment of the script and otherwise ignored; write_files supports content,
- * path, permissions, owner and encoding b64/base64 only.
+ * LIMITATIONS: other cloud-config keys (packages, ...) are listed in a comment of the
+ * script and otherwise ignored; write_files supports content, path, permissions, owner and
+ * encoding b64/base64 only; users supports name, gecos, homedir, primary_group, groups,
+ * shell, sudo, ssh_authorized_keys, system and uid (passwords stay locked; `default` adds
+ * no user: root has the keypair).
  */
 import { JSON_SCHEMA, load as yamlLoad } from 'js-yaml';
+import { groupLines, hostnameLines, userLines } from './cloud-config-users.js';
 
-const handledKeys = ['bootcmd', 'write_files', 'runcmd'];
+const handledKeys = ['bootcmd', 'write_files', 'runcmd', 'hostname', 'fqdn', 'groups', 'users', 'ssh_authorized_keys'];
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -41,6 +46,7 @@ function cloudConfigLines(text: string): string[] {
     if (f.permissions !== undefined) lines.push(`chmod ${quote(String(f.permissions))} ${quote(path)}`);
     if (f.owner !== undefined) lines.push(`chown ${quote(String(f.owner))} ${quote(path)} 2>/dev/null || true`);
   }
+  lines.push(...hostnameLines(doc), ...groupLines(doc.groups), ...userLines(doc.users));
   for (const c of (doc.runcmd as unknown[] | undefined) ?? []) lines.push(command(c, 'runcmd'));
   return lines;
 }

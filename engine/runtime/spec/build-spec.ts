@@ -21,6 +21,7 @@ import type { OciIdMapping, OciMount, OciNamespace, OciSpec } from './oci-spec.j
 import { mergeEnv, processArgs } from './process-args.js';
 import { ociResources } from './resources.js';
 import { defaultSeccompProfile } from './seccomp.js';
+import { systemInitMounts, systemInitNamespace } from './system-init.js';
 
 /** A host directory or file bind-mounted into the container. */
 export interface BindMount {
@@ -77,6 +78,8 @@ export interface SpecInput extends ResourceLimits {
   terminal?: boolean;
   /** RLIMIT_NOFILE (soft and hard); default Docker's 1048576 where this host allows it (spec/host-limits.ts). */
   nofileLimit?: number;
+  /** pid 1 is a system manager (systemd): a cgroup namespace and its own writable cgroup tree (system-init.ts), setuid programs work (sudo). */
+  systemInit?: boolean;
 }
 
 /** Builds the spec; throws InvalidArgumentError for options that cannot work. */
@@ -101,11 +104,11 @@ export function buildSpec(input: SpecInput): OciSpec {
       // Not inheritable or ambient: a non-root user keeps none of them across execve.
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile }],
-      noNewPrivileges: input.noNewPrivileges ?? !privileged,
+      noNewPrivileges: input.noNewPrivileges ?? !(privileged || input.systemInit === true),
     },
     root: { path: input.rootfs, readonly: input.readOnly ?? false },
     hostname: input.hostname,
-    mounts: [...standardMounts(privileged), ...tmpfsMounts(input.tmpfs ?? []), ...bindMounts(input.mounts ?? [])],
+    mounts: [...standardMounts(privileged), ...(input.systemInit ? systemInitMounts(input.cgroupsPath) : []), ...tmpfsMounts(input.tmpfs ?? []), ...bindMounts(input.mounts ?? [])],
     linux: {
       namespaces: namespaces(input),
       ...(input.userns && { uidMappings: checkMappings('uid', input.userns.uidMap), gidMappings: checkMappings('gid', input.userns.gidMap) }),
@@ -126,6 +129,7 @@ function namespaces(input: SpecInput): OciNamespace[] {
     { type: 'ipc' },
     input.netns !== undefined ? { type: 'network', path: input.netns } : { type: 'network' },
     ...(input.userns ? [{ type: 'user' as const }] : []),
+    ...(input.systemInit ? [systemInitNamespace] : []),
   ];
 }
 

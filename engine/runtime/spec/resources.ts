@@ -28,8 +28,12 @@ export function ociResources(limits: ResourceLimits): OciResources {
   } else if (limits.memorySwapBytes !== undefined) {
     throw new InvalidArgumentError('a memory+swap limit needs a memory limit as well');
   }
-  if (limits.cpus !== undefined || limits.cpuShares !== undefined) {
+  if (limits.cpus !== undefined || limits.cpuShares !== undefined || limits.cpusetCpus !== undefined) {
     out.cpu = {};
+    if (limits.cpusetCpus !== undefined) {
+      if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(limits.cpusetCpus)) throw new InvalidArgumentError(`cpuset '${limits.cpusetCpus}' must be a CPU list such as 0-1,3`);
+      out.cpu.cpus = limits.cpusetCpus;
+    }
     if (limits.cpus !== undefined) {
       if (!Number.isFinite(limits.cpus) || limits.cpus <= 0) throw new InvalidArgumentError(`cpus must be a positive number, not ${limits.cpus}`);
       // The kernel refuses quotas under 1 ms.
