@@ -9,7 +9,7 @@ RUNTIME_PACKAGES=(runc conmon crun iproute2 nftables zstd ca-certificates python
 # umoci to check our archives, docker-registry (with htpasswd from apache2-utils and openssl
 # for a token server's certificate) as the registry peer, and the real OpenStack clients
 # for the acceptance tests.
-TEST_PACKAGES=(busybox-static skopeo umoci docker-registry apache2-utils openssl python3-openstackclient python3-glanceclient python3-heatclient docker.io debootstrap curl openssh-client)
+TEST_PACKAGES=(busybox-static skopeo umoci docker-registry apache2-utils openssl python3-openstackclient python3-glanceclient python3-heatclient docker.io debootstrap curl openssh-client wrk)
 
 # Installs whichever of the named packages are missing (apt-get update only when needed).
 install_missing_packages() {

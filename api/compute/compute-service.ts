@@ -13,6 +13,7 @@ import { KeypairStore } from './keypair-store.js';
 import { QuotaStore } from './quotas.js';
 import { ServerStore } from './server-store.js';
 import { serverNetworkingOf } from '../network/network-registry.js';
+import { blockStorageOf } from '../volume/block-storage-registry.js';
 
 export interface ComputeServiceOptions {
   driver: ComputeDriver;
@@ -29,10 +30,12 @@ export function computeService(options: ComputeServiceOptions, onReady?: (deps: 
     const images = options.images(cloud);
     const networking = () => serverNetworkingOf(cloud);
     const manager = new ComputeManager(servers, options.driver, images, cloud.log, networking);
+    // Security groups are put on an instance's interfaces before its first process runs.
+    options.driver.setPrestartHook?.(async (serverId, addresses) => networking()?.prestart?.(serverId, addresses));
     if ((options.powerSyncIntervalMs ?? 2000) > 0) manager.startPowerSync(options.powerSyncIntervalMs ?? 2000);
     const deps: ComputeDeps = {
       tokens: cloud.identity.tokens, servers, flavors: new FlavorStore(cloud.db), keypairs: new KeypairStore(cloud.db),
-      quotas: new QuotaStore(cloud.db), images, manager, host: os.hostname(), networking,
+      quotas: new QuotaStore(cloud.db), images, manager, host: os.hostname(), networking, volumes: () => blockStorageOf(cloud),
     };
     onReady?.(deps);
     return {

@@ -16,6 +16,12 @@ export interface ServerNetworking {
   interfaces(server: ServerRecord, hostname: string): Promise<SpawnNetwork[]>;
   /** Records the fixed IPs the instance got, applies its security groups and floating IPs; returns Nova's `addresses`. */
   bound(serverId: string, info: InstanceInfo): Promise<ServerRecord['addresses']>;
+  /**
+   * Called by the driver at each start of the server's instance, once its interfaces exist
+   * and before its first process runs: records the fixed IPs it got and applies its security
+   * groups, so the server is never reachable (nor reaching out) beyond its rules. A throw fails the start.
+   */
+  prestart?(serverId: string, addresses: InstanceInfo['addresses']): Promise<void>;
   /** Frees the server's ports: the ones Nova made are deleted, given ones unbound. */
   release(serverId: string): Promise<void>;
 }

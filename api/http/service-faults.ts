@@ -7,7 +7,7 @@ import type winston from 'winston';
 import { ApiError, statusOf } from './api-error.js';
 
 /** Builds a service's fault body from a status and message. */
-export type FaultFormat = (status: number, message: string) => unknown;
+export type FaultFormat = (status: number, message: string, err: unknown) => unknown;
 
 /** The public URL of this server as the client reached it (links, catalog, Location). */
 export function baseUrlOf(request: FastifyRequest): string {
@@ -21,7 +21,7 @@ export function installFaults(app: FastifyInstance, format: FaultFormat, options
     // The client gets a generic 500; the log gets the stack, under the request id the client saw.
     if (status >= 500) options.log.error('request failed', { request_id: request.requestId, error: String((err as Error)?.stack ?? err) });
     const extra = status === 401 && options.onUnauthorized ? options.onUnauthorized(request) : {};
-    return reply.code(status).headers({ ...headers, ...extra }).type('application/json').send(format(status, message));
+    return reply.code(status).headers({ ...headers, ...extra }).type('application/json').send(format(status, message, err));
   });
   app.setNotFoundHandler(async (request) => {
     throw new ApiError(404, `The resource could not be found. (${request.method} ${request.url.split('?')[0]})`);

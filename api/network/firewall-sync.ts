@@ -62,16 +62,17 @@ export class FirewallSync {
    * resolves; the other servers' rulesets, which name its address when it shares their
    * groups, follow in the background. A boot so waits for its own rules only, not for
    * every server of the project: they only learn to admit the newcomer a moment later,
-   * which keeps them closed, never open.
+   * which keeps them closed, never open. `strict` (a start waiting for its rules) rejects
+   * when the server's ruleset cannot be applied, instead of logging it.
    */
-  server(serverId: string): Promise<void> {
-    const run = this.chain.then(() => this.apply(serverId));
+  server(serverId: string, options: { strict?: boolean } = {}): Promise<void> {
+    const run = this.chain.then(() => this.apply(serverId, options.strict));
     this.chain = run.catch(() => undefined);
     void run.then(() => this.all()).catch((err: Error) => this.log.warn('security group apply failed', { error: err.message }));
     return run;
   }
 
-  private async apply(only?: string): Promise<void> {
+  private async apply(only?: string, strict = false): Promise<void> {
     const ports = this.store.all<PortRow>('neutron_ports').filter((p) => p.device_id !== '' && p.device_owner.startsWith('compute:'));
     const members = (groupId: string) => ports.filter((p) => p.fixed_ip !== null && (JSON.parse(p.security_groups) as string[]).includes(groupId)).map((p) => p.fixed_ip!);
     const servers = new Map<string, PortRow[]>();
@@ -90,6 +91,7 @@ export class FirewallSync {
         await applyFirewall(endpoint.netns, ruleset);
         this.applied.set(endpoint.id, ruleset);
       } catch (err) {
+        if (strict) throw err;
         // The namespace went away under us (the server stopped): its next start applies again.
         this.log.warn('security group apply failed', { server_id: serverId, error: (err as Error).message });
       }

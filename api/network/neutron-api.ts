@@ -4,9 +4,9 @@
  * "detail"}}`, which the SDK and neutronclient read.
  *
  * LIMITATIONS against real Neutron: IPv4 only; one subnet per network (it is the engine
- * network's subnet, and subnets may not overlap anywhere on this host); a port's fixed IP is
- * given by the engine's IPAM when it is bound, so ports made beforehand show none until
- * then and `fixed_ips`/`--fixed-ip` cannot be chosen; no routers (a floating IP maps
+ * network's subnet, and subnets may not overlap anywhere on this host), so a port has one
+ * fixed IP (chosen with `fixed_ips` at create, or the first free one) and it cannot be
+ * changed afterwards; no allocation pools; no routers (a floating IP maps
  * straight to its port, and a tenant network reaches nothing outside itself); floating IP
  * pools are loopback ranges; no pagination, sorting or field selection in lists.
  */
@@ -15,6 +15,7 @@ import type winston from 'winston';
 import { authenticate, canWrite, isAdmin, projectOf, type TokenValidator } from '../http/request-context.js';
 import { ApiError, forbidden } from '../http/api-error.js';
 import { baseUrlOf, installFaults } from '../http/service-faults.js';
+import { NeutronFault } from './fixed-ips.js';
 import type { NeutronCore } from './neutron-core.js';
 import { registerNeutronResources } from './neutron-resources.js';
 
@@ -39,7 +40,7 @@ const extensions = [
 const defaultQuota = { network: 100, subnet: 100, port: 500, router: 10, floatingip: 50, security_group: 10, security_group_rule: 100, rbac_policy: 10, subnetpool: -1 };
 
 export async function neutronApi(app: FastifyInstance, opts: { core: NeutronCore; tokens: TokenValidator; log: winston.Logger }): Promise<void> {
-  installFaults(app, (status, message) => ({ NeutronError: { type: faultTypes[status] ?? 'NeutronError', message, detail: '' } }), { log: opts.log });
+  installFaults(app, (status, message, err) => ({ NeutronError: { type: err instanceof NeutronFault ? err.type : faultTypes[status] ?? 'NeutronError', message, detail: '' } }), { log: opts.log });
   const version = (base: string) => ({ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${base}/network/v2.0/` }] });
   app.get('/', async (request) => ({ versions: [version(baseUrlOf(request))] }));
   await app.register(async (v2) => {

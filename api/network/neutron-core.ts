@@ -10,6 +10,7 @@ import { parseAddress, parseSubnet, formatAddress, lastAddress } from '../../eng
 import { badRequest, conflict, notFound } from '../http/api-error.js';
 import { isAdmin, type RequestContext } from '../http/request-context.js';
 import type { FirewallSync } from './firewall-sync.js';
+import { FixedIps } from './fixed-ips.js';
 import { type FloatingIpRow, type GroupRow, type NetworkRow, type NeutronStore, type PortRow, type SubnetRow, neutronMac } from './neutron-store.js';
 
 /** The engine network of a Neutron network. */
@@ -19,7 +20,12 @@ export const engineNetworkName = (networkId: string): string => `os-${networkId}
 const loopback = parseSubnet('127.0.0.0/8');
 
 export class NeutronCore {
-  constructor(readonly store: NeutronStore, readonly engine: NetworkService, readonly sync: FirewallSync) {}
+  /** Fixed IPs of ports (fixed-ips.ts). */
+  readonly fixedIps: FixedIps;
+
+  constructor(readonly store: NeutronStore, readonly engine: NetworkService, readonly sync: FirewallSync) {
+    this.fixedIps = new FixedIps(store, engine);
+  }
 
   /** A network the caller may use: its project's, shared or external (admins: any). 404 otherwise. */
   network(ctx: RequestContext, id: string): NetworkRow {
@@ -95,16 +101,17 @@ export class NeutronCore {
     this.store.delete('neutron_subnets', id);
   }
 
-  /** A new port on a network with a subnet; its fixed IP is given when it is bound (the engine's IPAM picks it). */
+  /** A new port on a network with a subnet, with its fixed IP: the one `fixed_ips` asks for, or the first free one. */
   createPort(ctx: RequestContext, body: Record<string, any>, options: { madeByNova?: boolean; projectId?: string } = {}): PortRow {
     const network = this.network(ctx, String(body.network_id ?? ''));
     if (network.external === 1) throw badRequest(`Network ${network.id} is external: it carries floating IPs, not ports.`);
-    if (!this.store.subnetOf(network.id)) throw badRequest(`Network ${network.id} has no subnet: create one before ports.`);
-    if (Array.isArray(body.fixed_ips) && body.fixed_ips.some((f: any) => f?.ip_address !== undefined)) throw badRequest('Choosing a fixed IP is not supported on this cloud: the address is allocated when the port is bound.');
+    const subnet = this.store.subnetOf(network.id);
+    if (!subnet) throw badRequest(`Network ${network.id} has no subnet: create one before ports.`);
     const projectId = options.projectId ?? ctx.projectId!;
     const groups = this.groupIds(projectId, body.security_groups);
+    const fixedIp = this.fixedIps.choose(subnet, body.fixed_ips);
     return this.store.insert<PortRow>('neutron_ports', {
-      network_id: network.id, project_id: projectId, name: String(body.name ?? ''), description: String(body.description ?? ''), mac: neutronMac(),
+      network_id: network.id, project_id: projectId, name: String(body.name ?? ''), description: String(body.description ?? ''), mac: neutronMac(), fixed_ip: fixedIp,
       security_groups: JSON.stringify(body.port_security_enabled === false ? [] : groups), port_security: body.port_security_enabled === false ? 0 : 1,
       device_id: String(body.device_id ?? ''), device_owner: String(body.device_owner ?? ''), made_by_nova: options.madeByNova ? 1 : 0,
     });

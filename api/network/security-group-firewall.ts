@@ -6,8 +6,10 @@
  * The table is replaced whole on every change (idempotent), and goes with the namespace
  * when the server is deleted, so nothing is left on the host.
  *
- * LIMITATION: the instance gets no CAP_NET_ADMIN, so it cannot change the table; between
- * the container's start and the first apply (milliseconds) its interfaces are unfiltered.
+ * The instance gets no CAP_NET_ADMIN, so it cannot change the table. The table is put in
+ * place at every start before the instance's first process runs (the driver's pre-start
+ * hook, ServerPorts.prestart). LIMITATION: a driver without that hook (docker) starts the
+ * instance unfiltered until the apply that follows its start.
  */
 import { runHostCommand } from '../../engine/network/host-command.js';
 import type { RuleRow } from './neutron-store.js';

@@ -2,8 +2,9 @@
  * Nova's side of Neutron: a server's ports. `networks` in a create body is a list of
  * `{uuid}` (a port is made on that network), `{port}` (a port made beforehand is bound),
  * or absent/`auto` (the project's `auto_allocated_network`, made with a free subnet on first
- * use), or `none`. The fixed IP of a port is the one the engine's IPAM gave its interface,
- * recorded once the instance is up (`bound`), matched by the port's MAC.
+ * use), or `none`; `{uuid, fixed_ip}` asks for that address. A port's fixed IP is Neutron's
+ * (fixed-ips.ts), and the driver gives the interface exactly that address; what the
+ * instance really got is recorded at each start (matched by MAC), before its process runs.
  */
 import type { InstanceInfo, SpawnNetwork } from '../../drivers/compute-driver.js';
 import { badRequest, conflict, notFound } from '../http/api-error.js';
@@ -40,7 +41,6 @@ export class ServerPorts implements ServerNetworking {
     if (!Array.isArray(nics)) return;
     const count = Number(body.max_count ?? body.min_count ?? 1);
     for (const nic of nics) {
-      if (nic.fixed_ip !== undefined) throw badRequest('Choosing a fixed IP is not supported on this cloud: the address is allocated when the interface is plugged.');
       if (nic.port !== undefined) {
         if (count > 1) throw badRequest('Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.');
         const port = this.core.store.find<PortRow>('neutron_ports', nic.port);
@@ -50,10 +50,25 @@ export class ServerPorts implements ServerNetworking {
         let network: NetworkRow;
         try { network = this.core.network(ctx, nic.uuid); } catch { throw badRequest(`Network ${nic.uuid} could not be found.`); }
         if (network.external === 1) throw badRequest(`Network ${nic.uuid} is external: attach servers to a tenant network and give them a floating IP.`);
-        if (!this.core.store.subnetOf(network.id)) throw badRequest(`Network ${nic.uuid} requires a subnet in order to boot instances on.`);
+        const subnet = this.core.store.subnetOf(network.id);
+        if (!subnet) throw badRequest(`Network ${nic.uuid} requires a subnet in order to boot instances on.`);
+        if (nic.fixed_ip !== undefined) this.checkFixedIp(subnet, nic.fixed_ip, count);
       } else {
         throw badRequest('Each network of a server needs a "uuid" or a "port".');
       }
+    }
+  }
+
+  /** Nova's checks of `networks[].fixed_ip` (its faults, 400, not Neutron's). */
+  private checkFixedIp(subnet: SubnetRow, address: unknown, count: number): void {
+    if (typeof address !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) throw badRequest(`Invalid input for field/attribute fixed_ip. Value: ${String(address)}. '${String(address)}' is not a 'ipv4'`);
+    if (count > 1) throw badRequest('max_count cannot be greater than 1 if an fixed_ip is specified.');
+    try {
+      this.core.fixedIps.check(subnet, address);
+    } catch (err) {
+      const holder = this.core.fixedIps.holder(subnet, address);
+      if (holder) throw badRequest(`Fixed IP address ${address} is already in use on instance ${holder.device_id}.`);
+      throw badRequest((err as Error).message);
     }
   }
 
@@ -71,7 +86,9 @@ export class ServerPorts implements ServerNetworking {
       if (nic.port !== undefined) {
         this.core.store.update('neutron_ports', nic.port, { device_id: serverId, device_owner: 'compute:nova' });
       } else {
-        this.core.createPort(ctx, { network_id: nic.uuid, security_groups: groups, device_id: serverId, device_owner: 'compute:nova' }, { madeByNova: true, projectId });
+        this.core.createPort(ctx, {
+          network_id: nic.uuid, security_groups: groups, device_id: serverId, device_owner: 'compute:nova', ...(nic.fixed_ip !== undefined && { fixed_ips: [{ ip_address: nic.fixed_ip }] }),
+        }, { madeByNova: true, projectId });
       }
     }
   }
@@ -81,7 +98,7 @@ export class ServerPorts implements ServerNetworking {
     if (auto) {
       const network = await this.autoNetwork(auto.projectId);
       this.core.store.insert<PortRow>('neutron_ports', {
-        network_id: network.id, project_id: auto.projectId, name: '', mac: neutronMac(),
+        network_id: network.id, project_id: auto.projectId, name: '', mac: neutronMac(), fixed_ip: this.core.fixedIps.choose(this.core.store.subnetOf(network.id)!, undefined),
         security_groups: JSON.stringify(auto.groups), device_id: server.id, device_owner: 'compute:nova', made_by_nova: 1,
       });
       this.pendingAuto.delete(server.id);
@@ -89,7 +106,9 @@ export class ServerPorts implements ServerNetworking {
     return this.core.store.portsOf({ deviceId: server.id }).map((port) => {
       const subnet = this.core.store.subnetOf(port.network_id);
       if (!subnet?.engine_network) throw notFound(`Network ${port.network_id} of port ${port.id} has no subnet any more.`);
-      return { network: subnet.engine_network, mac: port.mac, aliases: [hostname], portId: port.id };
+      // A port made before Neutron chose addresses at create gets one now.
+      const address = port.fixed_ip ?? this.core.store.update<PortRow>('neutron_ports', port.id, { fixed_ip: this.core.fixedIps.choose(subnet, undefined) }).fixed_ip!;
+      return { network: subnet.engine_network, mac: port.mac, aliases: [hostname], portId: port.id, address };
     });
   }
 
@@ -109,13 +128,26 @@ export class ServerPorts implements ServerNetworking {
     return run;
   }
 
+  async prestart(serverId: string, addresses: InstanceInfo['addresses']): Promise<void> {
+    // Not a Nova server with ports (a Heat container resource): nothing to filter.
+    if (this.core.store.portsOf({ deviceId: serverId }).length === 0) return;
+    this.record(serverId, addresses);
+    await this.core.sync.server(serverId, { strict: true });
+  }
+
   async bound(serverId: string, info: InstanceInfo): Promise<ServerRecord['addresses']> {
-    for (const port of this.core.store.portsOf({ deviceId: serverId })) {
-      const found = Object.entries(info.addresses).flatMap(([, list]) => list).find((a) => a.mac === port.mac);
-      this.core.store.update('neutron_ports', port.id, { fixed_ip: found?.address ?? null });
-    }
+    this.record(serverId, info.addresses);
     await this.core.sync.server(serverId);
     return serverAddresses(this.core.store, serverId);
+  }
+
+  /** Each port's fixed IP: the address of the interface with its MAC. */
+  private record(serverId: string, addresses: InstanceInfo['addresses']): void {
+    for (const port of this.core.store.portsOf({ deviceId: serverId })) {
+      const found = Object.entries(addresses).flatMap(([, list]) => list).find((a) => a.mac === port.mac);
+      // A driver that picks its own addresses (or none) is believed over the allocation.
+      if (found !== undefined && found.address !== port.fixed_ip) this.core.store.update('neutron_ports', port.id, { fixed_ip: found.address });
+    }
   }
 
   async release(serverId: string): Promise<void> {
@@ -125,7 +157,8 @@ export class ServerPorts implements ServerNetworking {
         this.core.store.db.prepare('UPDATE neutron_floating_ips SET port_id = NULL WHERE port_id = ?').run(port.id);
         this.core.store.delete('neutron_ports', port.id);
       } else {
-        this.core.store.update('neutron_ports', port.id, { device_id: '', device_owner: '', fixed_ip: null });
+        // Unbound, it keeps its fixed IP, as a Neutron port does.
+        this.core.store.update('neutron_ports', port.id, { device_id: '', device_owner: '' });
       }
     }
     await this.core.sync.all();
