@@ -4,9 +4,13 @@
  * image of our store that the driver loads into the daemon by id (docker-images.ts).
  * Snapshots come back into our store, so Glance and the other drivers see them.
  *
+ * Networking: each network of an instance is the project's network mirrored on the daemon
+ * (docker-networks.ts), with the port's fixed IP; an instance given none has loopback only.
+ *
  * LIMITATIONS against the local driver: the root disk size is recorded, not enforced;
- * networking is off (network mode none; SpawnRequest.networks are not plugged, addresses
- * stay empty) until the project's networking reaches Docker hosts; a user's stop and a
+ * security groups, floating IPs, the metadata address and our embedded DNS do not reach
+ * instances on a Docker host (their networks are segments on that host, see
+ * docker-networks.ts); a user's stop and a
  * resized disk are remembered by the driver (driver-state.ts), not by the daemon; a boot
  * script needs /bin/sh in the image (looked up through Docker's archive API, which counts
  * a dangling symlink as present); CPU and memory figures come from the cgroup when the
@@ -24,6 +28,7 @@ import { type DockerContainer, type DockerStats, demuxLogs, dockerInstanceInfo, 
 import { localCgroupStats } from './docker-cgroup.js';
 import { commitToStore } from './docker-images.js';
 import { checkSpawn, dockerDriverName, hostLimits, spawnOnDaemon } from './docker-spawn.js';
+import { ensureDockerNetworks, pruneDockerNetworks } from './docker-networks.js';
 import { DockerDriverState } from './driver-state.js';
 
 export interface DockerComputeDriverOptions extends DockerEndpoint {
@@ -64,7 +69,16 @@ export class DockerComputeDriver implements ComputeDriver {
   async spawn(request: SpawnRequest): Promise<InstanceInfo> {
     const checked = checkSpawn(this.engine, request);
     this.state.forget(request.instanceId);
-    const c = await spawnOnDaemon(this.api, this.engine, checked, this.earlyExitWindowMs);
+    const networks = checked.networks.map((n) => n.attachment.name);
+    let c: DockerContainer;
+    try {
+      await ensureDockerNetworks(this.api, checked.networks.map((n) => n.network), this.timeoutMs);
+      c = await spawnOnDaemon(this.api, this.engine, checked, this.earlyExitWindowMs);
+    } catch (err) {
+      // Nothing left behind: a network made for this instance alone goes with it.
+      await pruneDockerNetworks(this.api, networks, this.timeoutMs).catch(() => undefined);
+      throw err;
+    }
     return this.info(request.instanceId, c);
   }
 
@@ -76,6 +90,8 @@ export class DockerComputeDriver implements ComputeDriver {
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
       }
+      // Its networks go when it was their last instance on this host.
+      await pruneDockerNetworks(this.api, Object.keys(c.NetworkSettings?.Networks ?? {}), this.timeoutMs);
     }
     this.state.forget(instanceId);
   }

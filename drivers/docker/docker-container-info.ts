@@ -7,6 +7,7 @@
  */
 import { type InstanceInfo, PowerState } from '../compute-driver.js';
 import { failureLogLines } from '../local/instance-info.js';
+import { engineNetworkOf } from './docker-networks.js';
 
 /** The parts of `GET /containers/{id}/json` the driver reads. */
 export interface DockerContainer {
@@ -16,6 +17,7 @@ export interface DockerContainer {
   Config: { Labels: Record<string, string> | null; Entrypoint: string[] | null; Cmd: string[] | null; Image: string; Tty?: boolean };
   HostConfig: { Memory: number; NanoCpus: number; CpuShares: number };
   Image: string;
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string; MacAddress?: string }> | null };
 }
 
 /** The parts of a one-shot `GET /containers/{id}/stats` the driver reads. */
@@ -65,8 +67,22 @@ export async function dockerInstanceInfo(instanceId: string, c: DockerContainer,
     maxMemoryBytes: stats?.memory_stats?.limit || c.HostConfig.Memory || 0,
     ...(c.State.Status === 'exited' && { exitCode: c.State.ExitCode }),
     ...(failure !== undefined && { failure }),
-    addresses: {},
+    addresses: dockerAddresses(c),
   };
+}
+
+/**
+ * The addresses the container has on our daemon networks, keyed by the engine network's
+ * name as the local driver keys them; a stopped container has none (the daemon frees them).
+ */
+export function dockerAddresses(c: DockerContainer): InstanceInfo['addresses'] {
+  const addresses: InstanceInfo['addresses'] = {};
+  for (const [name, endpoint] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
+    const network = engineNetworkOf(name);
+    if (network === undefined || !endpoint.IPAddress) continue;
+    (addresses[network] ??= []).push({ address: endpoint.IPAddress, ...(endpoint.MacAddress && { mac: endpoint.MacAddress }) });
+  }
+  return addresses;
 }
 
 /**

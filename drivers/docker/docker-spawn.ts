@@ -6,7 +6,9 @@
  * boot script wraps the image's command exactly as on the local driver. Whatever fails
  * between create and a started process removes the container again. A process that starts
  * and dies at once, or whose program does not exist, is not a spawn failure: the instance
- * stays, down, and its info says why.
+ * stays, down, and its info says why. The instance's networks are the project's networks
+ * mirrored on the daemon (docker-networks.ts): eth0 at create, the others connected before
+ * the start, each with the port's fixed IP.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine } from '../../engine/engine.js';
@@ -21,6 +23,8 @@ import { type InstanceLimits, limitsFor } from '../local/instance-limits.js';
 import { checkInstancePath } from '../local/rootfs-write.js';
 import { type DockerApi, readAll } from './docker-api.js';
 import type { DockerContainer } from './docker-container-info.js';
+import { type DockerAttachment, resolveAttachments } from './docker-networks.js';
+import type { NetworkRecord } from '../../engine/network/network.js';
 import { ensureImageOnDaemon } from './docker-images.js';
 
 /** The driver label's value on this driver's containers. */
@@ -31,6 +35,8 @@ export interface CheckedSpawn {
   request: SpawnRequest;
   image: ImageRecord;
   limits: InstanceLimits;
+  /** The interfaces, eth0 first, and the networks they are on. */
+  networks: Array<{ network: NetworkRecord; attachment: DockerAttachment }>;
 }
 
 /** Checks a spawn request completely without touching the daemon; NotFoundError for an unknown image. */
@@ -50,7 +56,8 @@ export function checkSpawn(engine: Engine, request: SpawnRequest): CheckedSpawn 
     if (typeof value !== 'string') throw new InvalidArgumentError(`label '${key}' must have a string value`);
   }
   for (const entry of request.process?.env ?? []) if (typeof entry !== 'string' || !/^[^=]+=/.test(entry)) throw new InvalidArgumentError(`environment entry ${JSON.stringify(entry)} must be KEY=value`);
-  return { request, image: engine.images.resolve(request.image), limits };
+  const networks = resolveAttachments(engine, request.networks);
+  return { request, image: engine.images.resolve(request.image), limits, networks };
 }
 
 /** The daemon's limits for ours: hard memory without swap, a CPU quota, a weight per vcpu. */
@@ -69,6 +76,7 @@ export async function spawnOnDaemon(api: DockerApi, engine: Engine, checked: Che
   const labels: Record<string, string> = { ...request.labels, ...resourceLabels(request.resources), [InstanceLabels.instanceId]: request.instanceId, [InstanceLabels.driver]: dockerDriverName };
   // A container resource's overrides (Heat), the same fields the local driver honours.
   const p = request.process ?? {};
+  const [first, ...more] = checked.networks.map((n) => n.attachment);
   const restart = p.restartPolicy ?? { name: 'no', maximumRetryCount: 0 };
   const body: Record<string, unknown> = {
     Image: image.id,
@@ -81,9 +89,12 @@ export async function spawnOnDaemon(api: DockerApi, engine: Engine, checked: Che
     ...(p.tty !== undefined && { Tty: p.tty }), ...(p.openStdin !== undefined && { OpenStdin: p.openStdin }),
     HostConfig: {
       ...hostLimits(limits), ...(p.cpuShares !== undefined && { CpuShares: p.cpuShares }),
-      NetworkMode: 'none', RestartPolicy: { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount },
+      NetworkMode: first?.name ?? 'none', RestartPolicy: { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount },
       ReadonlyRootfs: p.readOnly ?? false, Privileged: p.privileged ?? false, CapAdd: p.capAdd ?? [], CapDrop: p.capDrop ?? [],
     },
+    // API v1.41 sets a MAC for the container's first network only.
+    ...(first?.mac !== undefined && { MacAddress: first.mac }),
+    ...(first !== undefined && { NetworkingConfig: { EndpointsConfig: { [first.name]: endpointConfig(first) } } }),
   };
   if (request.bootScript !== undefined) {
     // `sh -c SCRIPT -- ARGS...`: the command it would have run is exec'd afterwards and stays pid 1.
@@ -103,6 +114,9 @@ export async function spawnOnDaemon(api: DockerApi, engine: Engine, checked: Che
     } else {
       await putFiles(api, created.Id, request, request.bootScript !== undefined);
     }
+    for (const attachment of more) {
+      await api.json('POST', `/networks/${encodeURIComponent(attachment.name)}/connect`, { body: { Container: created.Id, EndpointConfig: endpointConfig(attachment) } });
+    }
   } catch (err) {
     await api.json('DELETE', `/containers/${created.Id}`, { query: { force: true, v: true } }).catch(() => undefined);
     throw err;
@@ -118,6 +132,11 @@ export async function spawnOnDaemon(api: DockerApi, engine: Engine, checked: Che
     throw err;
   }
   return watchEarlyExit(api, created.Id, earlyExitWindowMs);
+}
+
+/** The daemon's endpoint settings for an interface: its fixed IP and its DNS names. */
+function endpointConfig(a: DockerAttachment): Record<string, unknown> {
+  return { ...(a.address !== undefined && { IPAMConfig: { IPv4Address: a.address } }), Aliases: a.aliases };
 }
 
 /** Whether `file` exists in the container (a symlink counts; Docker resolves it in the container's root). */
