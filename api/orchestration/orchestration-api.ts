@@ -7,8 +7,9 @@
  * are not stacks of their own in `stack list --nested` (they are listed by `resource list
  * --nested-depth`); update_policy (batched rolling updates) is not applied; no abandon,
  * adopt, snapshots, stack check/suspend/resume or cancel-update; a wait condition's signal
- * URL is the API's URL as the stack's creator reached it, which a server reaches only if
- * its network routes to that address; stacks in progress when the API stops stay IN_PROGRESS.
+ * URL is on the metadata address (169.254.169.254), which only servers on this host's
+ * project networks reach (elsewhere, signal from outside with `openstack stack resource
+ * signal`); stacks in progress when the API stops stay IN_PROGRESS.
  */
 import type { FastifyInstance } from 'fastify';
 import type winston from 'winston';
