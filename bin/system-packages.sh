@@ -3,7 +3,7 @@
 
 # To build and run the engine: the OCI runtime, the container monitor, and a toolchain for
 # the native addons (ours and better-sqlite3).
-RUNTIME_PACKAGES=(runc conmon crun iproute2 nftables zstd ca-certificates python3 make g++ tar gzip e2fsprogs mount lxcfs)
+RUNTIME_PACKAGES=(runc conmon crun iproute2 nftables zstd isal ca-certificates python3 make g++ tar gzip e2fsprogs mount lxcfs)
 
 # What the tests use as real peers and fixtures: busybox-static for test images, skopeo and
 # umoci to check our archives, docker-registry (with htpasswd from apache2-utils and openssl

@@ -12,7 +12,8 @@ import type { LayerLimits } from '../config.js';
 import type { LocalContentStore } from '../content/local/local-content-store.js';
 import { digestHex, digestOf } from '../content/digest.js';
 import { InvalidArgumentError, NotFoundError, hasErrno } from '../errors.js';
-import { unpackLayer } from '../layers/unpack.js';
+import { markTopDirectory } from '../layers/top-directory.js';
+import { type UnpackResult, unpackLayer } from '../layers/unpack.js';
 import type { EngineDatabase } from '../metadata/database.js';
 import type { Lease } from '../metadata/leases.js';
 import { processIsAlive } from '../process-alive.js';
@@ -32,6 +33,21 @@ export interface LayerRecord {
 export interface LayerBlob {
   digest: string;
   mediaType: string;
+}
+
+/**
+ * A layer blob still downloading, unpacked from its bytes as they arrive (see
+ * engine/registry/blob-tee.ts) rather than from the content store afterwards.
+ */
+export interface ArrivingBlob {
+  /** The blob's bytes in order, as the content store is reading them. */
+  bytes: AsyncIterable<Buffer>;
+  /** Stops `bytes` when the layer turns out to be stored already, or the unpack ends early. */
+  detach(): void;
+  /** Resolves once the content store has verified and kept the blob; the layer is kept only then. */
+  stored: Promise<unknown>;
+  /** Resolves once the parent layer is recorded (a layer's row refers to its parent's). */
+  parentRecorded: Promise<unknown>;
 }
 
 interface LayerRow {
@@ -56,6 +72,7 @@ export class LayerStore {
     private readonly limits: LayerLimits,
   ) {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    markTopDirectory(root);
   }
 
   /** The layer with this chain ID, if stored. */
@@ -110,10 +127,15 @@ export class LayerStore {
     lease: Lease,
     expectedDiffId?: string,
     limits: Partial<LayerLimits> = {},
+    arriving?: ArrivingBlob,
   ): Promise<LayerRecord> {
     if (expectedDiffId !== undefined) {
       const existing = this.get(chainIdOf(parent, expectedDiffId));
       if (existing) {
+        if (arriving) {
+          arriving.detach();
+          await arriving.stored;
+        }
         this.recordBlob(existing.diffId, blob);
         lease.add(`layer:${existing.chainId}`);
         return existing;
@@ -121,8 +143,15 @@ export class LayerStore {
     }
     const tmp = path.join(this.root, `.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
     // unpackLayer removes `tmp` itself when it refuses the archive.
-    const result = await unpackLayer(this.content.read(blob.digest), tmp, { ...this.limits, ...limits });
+    let result: UnpackResult;
     try {
+      result = await unpackLayer(arriving?.bytes ?? this.content.read(blob.digest), tmp, { ...this.limits, ...limits });
+    } finally {
+      arriving?.detach();
+    }
+    try {
+      // Bytes still arriving were not verified yet: nothing is kept before the store has them.
+      if (arriving) await Promise.all([arriving.stored, arriving.parentRecorded]);
       if (expectedDiffId !== undefined && result.diffId !== expectedDiffId) {
         throw new InvalidArgumentError(`layer ${blob.digest}: its content has diff ID ${result.diffId}, the image config says ${expectedDiffId}`);
       }

@@ -11,12 +11,15 @@ import type { Engine } from '../engine.js';
 import { assembleImage } from '../images/assemble-image.js';
 import { parseImageConfig } from '../images/image-config.js';
 import type { ImageRecord } from '../images/image-store.js';
+import { chainIdOf } from '../images/layer-store.js';
 import { leaseBlob, leasedOperation } from '../images/leased-operation.js';
 import type { Descriptor } from '../images/oci-descriptor.js';
 import { formatReference, parseReference, registryLocation } from '../images/reference.js';
 import type { Lease } from '../metadata/leases.js';
+import type { Expected } from '../content/content-store.js';
 import { CredentialStore } from './credential-store.js';
 import { parsePlatform } from './platform.js';
+import { BlobTee } from './blob-tee.js';
 import { RegistryClient } from './registry-client.js';
 import { resolveManifest } from './resolve-manifest.js';
 import { bounded, metered, type ProgressListener, shortDigest } from './transfer-progress.js';
@@ -74,10 +77,15 @@ export async function pullImage(engine: Engine, text: string, options: PullOptio
     };
 
     const abort = new AbortController();
+    // Layer i's turn comes when the layers below it are recorded; a layer unpacked while it
+    // downloads waits for its turn before it is kept, as its row refers to its parent's.
+    const turns = manifest.layers.map(() => deferred());
+    const chainIds = chainOf(config.rootfs.diff_ids);
     const downloads = bounded(
       engine.config.registries.maxConcurrentTransfers,
-      manifest.layers.map((layer) => async () => {
-        if (await fetchBlob(engine, client, layer, lease, abort.signal, progress)) downloaded++;
+      manifest.layers.map((layer, i) => async () => {
+        const unpackAlong: UnpackAlong = { parent: chainIds[i - 1], diffId: config.rootfs.diff_ids[i]!, parentRecorded: turns[i]!.promise };
+        if (await fetchBlob(engine, client, layer, lease, abort.signal, progress, unpackAlong)) downloaded++;
       }),
     );
     // Every download is awaited below or in the cleanup; this only keeps a failure that
@@ -91,6 +99,7 @@ export async function pullImage(engine: Engine, text: string, options: PullOptio
           layers: manifest.layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType })),
           manifestDigest: resolved.digest,
           layerReady: async (i) => {
+            turns[i]!.resolve();
             if (i > 0) report({ id: shortDigest(manifest.layers[i - 1]!.digest), status: 'Pull complete' });
             await downloads[i];
             report({ id: shortDigest(manifest.layers[i]!.digest), status: 'Extracting' });
@@ -105,6 +114,7 @@ export async function pullImage(engine: Engine, text: string, options: PullOptio
     } catch (err) {
       // Stop the other downloads and let them settle before the collection that follows.
       abort.abort();
+      for (const turn of turns) turn.reject(err);
       await Promise.allSettled(downloads);
       throw err;
     }
@@ -112,7 +122,25 @@ export async function pullImage(engine: Engine, text: string, options: PullOptio
   return { image, ref: formatReference(ref), digest: resolved.topDigest, downloaded };
 }
 
-/** Streams one blob into the content store unless stored; true when it was fetched. */
+/** Where a layer blob goes in the layer store when it is unpacked while it downloads. */
+interface UnpackAlong {
+  parent: string | undefined;
+  diffId: string;
+  parentRecorded: Promise<void>;
+}
+
+/** Chain IDs of the layers named by `diffIds`, base first. */
+function chainOf(diffIds: string[]): string[] {
+  const chain: string[] = [];
+  for (const diffId of diffIds) chain.push(chainIdOf(chain[chain.length - 1], diffId));
+  return chain;
+}
+
+/**
+ * Streams one blob into the content store unless stored; true when it was fetched. With
+ * `unpackAlong` a layer blob is also unpacked from the same bytes as they arrive, and the
+ * layer is kept once the store has verified the blob (or dropped with it).
+ */
 async function fetchBlob(
   engine: Engine,
   client: RegistryClient,
@@ -120,6 +148,7 @@ async function fetchBlob(
   lease: Lease,
   signal: AbortSignal | undefined,
   progress?: ProgressListener,
+  unpackAlong?: UnpackAlong,
 ): Promise<boolean> {
   lease.add(`blob:${descriptor.digest}`);
   if (engine.content.has(descriptor.digest)) return false;
@@ -128,7 +157,44 @@ async function fetchBlob(
   const reported = progress
     ? metered(source, (current) => progress({ id, status: 'Downloading', current, total: descriptor.size }))
     : source;
-  await engine.content.write(reported, { digest: descriptor.digest, size: descriptor.size, ...leaseBlob(lease) });
+  const expected = { digest: descriptor.digest, size: descriptor.size, ...leaseBlob(lease) };
+  if (!unpackAlong) {
+    await engine.content.write(reported, expected);
+  } else {
+    await writeAndUnpack(engine, descriptor, reported, expected, lease, unpackAlong);
+  }
   progress?.({ id, status: 'Download complete' });
   return true;
+}
+
+/**
+ * Writes a layer blob into the content store and unpacks the same bytes as they arrive.
+ * The download's verdict comes first, as when unpacking followed it: bytes that fail their
+ * digest are reported as such even if they also made a broken archive, and an archive the
+ * unpacker refuses is reported once the blob is known to be the one the manifest names.
+ */
+async function writeAndUnpack(engine: Engine, descriptor: Descriptor, source: AsyncIterable<Buffer>, expected: Expected, lease: Lease, along: UnpackAlong): Promise<void> {
+  const tee = new BlobTee(source);
+  const stored = engine.content.write(tee.leader(), expected).finally(() => tee.leaderDone());
+  const arriving = { bytes: tee.follower(), detach: () => tee.detach(), stored, parentRecorded: along.parentRecorded };
+  const blob = { digest: descriptor.digest, mediaType: descriptor.mediaType };
+  const unpacked = engine.layers.addFromBlob(blob, along.parent, lease, along.diffId, {}, arriving);
+  const [write, layer] = await Promise.allSettled([stored, unpacked]);
+  if (write.status === 'rejected') throw write.reason;
+  // Not drained: the store already had the blob (another pull kept it meanwhile) and read
+  // none of this download, so the layer is unpacked from the stored blob like any other.
+  if (layer.status === 'rejected' && tee.drained) throw layer.reason;
+}
+
+/** A promise with its resolve and reject (Promise.withResolvers arrives with Node 22). */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (reason: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Rejected only when the pull fails, and then nobody may be waiting.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }

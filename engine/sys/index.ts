@@ -32,6 +32,8 @@ export interface SysCalls {
   mountIntoNamespace(pid: number, source: string, target: string, readOnly: boolean): void;
   /** Detaches the mount at `target` inside the mount namespace of process `pid`. */
   umountInNamespace(pid: number, target: string): void;
+  /** Sets ext4's top-directory inode flag (chattr +T) on a directory; false where the filesystem has none. */
+  setTopDirectory(path: string): boolean;
 }
 
 /** MS_* and MNT_* constants from <sys/mount.h> that the engine uses. */
