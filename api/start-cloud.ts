@@ -16,6 +16,7 @@ import { computeImagesFrom } from './compute/glance-compute-images.js';
 import { imageService } from './image/image-service.js';
 import { ComputeFacade } from './compute/compute-facade.js';
 import { CinderVolumes } from '../translators/volume/cinder-volumes.js';
+import { volumeService } from './volume/volume-service.js';
 import { orchestrationService } from './orchestration/orchestration-service.js';
 import type { StackRunner } from './orchestration/stack-runner.js';
 import { registryApi } from './registry/registry-api.js';
@@ -28,7 +29,11 @@ export interface CloudOptions {
   log: winston.Logger;
   adminPassword?: string;
   tokenLifetimeMs?: number;
-  /** How long spawn watches a new instance for a command that dies at once (ms). */
+  /**
+   * How long the driver's spawn waits for a command that dies at once before it reports the
+   * instance up (ms). 0 by default: Nova says ACTIVE as soon as it runs, and the compute
+   * manager's boot watch turns a server whose command died at once to ERROR.
+   */
   earlyExitWindowMs?: number;
   powerSyncIntervalMs?: number;
 }
@@ -46,12 +51,14 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
   await options.containers.reconcile();
   // And the networks they sit on: orphaned veths, rules and addresses go; bridges and DNS come back.
   await new NetworkService(options.engine.db, dataDir).reconcile().catch((err: unknown) => options.log.error('network reconcile failed', { error: String(err) }));
-  const driver = computeDriverFromConfig(options.engine, options.containers, dataDir, { earlyExitWindowMs: options.earlyExitWindowMs ?? 300 });
+  const driver = computeDriverFromConfig(options.engine, options.containers, dataDir, { earlyExitWindowMs: options.earlyExitWindowMs ?? 0 });
   let glance: GlanceImages | undefined;
   // One Glance translator for Nova and Glance alike; the admin project owns engine-loaded images.
   const glanceOf = (cloud: CloudContext): GlanceImages => (glance ??= new GlanceImages(cloud.db, options.engine, {
     adminProjectId: () => cloud.identity.store.findProjectByName('admin', 'default')?.id,
   }));
+  // Cinder over the engine's volumes: its own API, and Nova and Heat attach its volumes.
+  const cinder = new CinderVolumes(options.containers.volumes);
   let manager: ComputeManager | undefined;
   let facade: ComputeFacade | undefined;
   let stacks: StackRunner | undefined;
@@ -61,9 +68,10 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
       imageService(glanceOf),
       // Docker Registry v2 on the same listener and store: `docker login` with a cloud user.
       (cloud) => ({ prefix: '/v2', plugin: async (app) => registryApi(app, { engine: options.engine, auth: keystoneRegistryAuthenticator(cloud.identity.store) }) }),
-      computeService({ driver, images: (cloud) => computeImagesFrom(glanceOf(cloud)), ...(options.powerSyncIntervalMs !== undefined && { powerSyncIntervalMs: options.powerSyncIntervalMs }) }, (deps) => { manager = deps.manager; facade = new ComputeFacade(deps, new CinderVolumes(options.containers.volumes)); }),
+      computeService({ driver, images: (cloud) => computeImagesFrom(glanceOf(cloud)), ...(options.powerSyncIntervalMs !== undefined && { powerSyncIntervalMs: options.powerSyncIntervalMs }) }, (deps) => { manager = deps.manager; facade = new ComputeFacade(deps, cinder); }),
       orchestrationService(() => facade!, (runner) => { stacks = runner; }, glanceOf),
       networkService({ engine: options.engine }),
+      volumeService(cinder),
     ],
     ...(options.tokenLifetimeMs !== undefined && { tokenLifetimeMs: options.tokenLifetimeMs }),
   });

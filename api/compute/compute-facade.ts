@@ -8,6 +8,7 @@ import { canWrite, isAdmin, projectOf, type RequestContext } from '../http/reque
 import { randomUUID } from 'node:crypto';
 import { PowerState, type InstanceInfo, type ProcessOverrides } from '../../drivers/compute-driver.js';
 import type { ComputeDeps } from './compute-deps.js';
+import { bootWindowMs } from './compute-manager.js';
 import { statusOf } from './compute-views.js';
 import { createServers } from './server-requests.js';
 import type { ServerRecord } from './server-store.js';
@@ -34,12 +35,15 @@ export class ComputeFacade {
     return found.id;
   }
 
-  /** Creates one server and resolves once it is ACTIVE; a server that ends in ERROR is deleted and its fault thrown. */
+  /** Creates one server and resolves once it is ACTIVE and stayed up through the boot window; a server that ends in ERROR is deleted and its fault thrown. */
   async createServer(ctx: RequestContext, body: Record<string, unknown>): Promise<ServerRecord> {
     const { records } = createServers(this.deps, ctx, { ...body, min_count: 1, max_count: 1 });
     const id = records[0]!.id;
     await this.deps.manager.settled(id);
-    const server = this.deps.servers.get(id);
+    let server = this.deps.servers.get(id);
+    // A resource is complete only when its server really runs: one whose command dies at
+    // once fails the resource with its last output instead.
+    if (statusOf(server) === 'ACTIVE') server = await this.deps.manager.confirmBoot(id);
     if (statusOf(server) !== 'ACTIVE') {
       const reason = server.fault?.message ?? `server ended in ${statusOf(server)}`;
       await this.deleteServer(id);
@@ -115,11 +119,16 @@ export class ComputeFacade {
     const imageRef = this.deps.images.bootReference(ctx, this.imageId(ctx, input.image));
     const id = randomUUID();
     const driver = this.deps.manager.driver;
-    const info = await driver.spawn({
+    let info = await driver.spawn({
       instanceId: id, name: input.name, image: imageRef, files: [], process: input.process,
       resources: { vcpus: input.vcpus, memoryMb: input.memoryMb, diskGb: 0 },
       labels: { 'org.openstack.project-id': projectOf(ctx), 'org.openstack.user-id': ctx.userId, 'org.intermodal.kind': 'container' },
     });
+    // Up only if it stays up through the boot window: a command that dies at once fails here.
+    if (info.powerState === PowerState.RUNNING) {
+      await new Promise((resolve) => setTimeout(resolve, bootWindowMs));
+      info = await driver.getInfo(id);
+    }
     if (info.powerState !== PowerState.RUNNING) {
       const output = await driver.getConsoleOutput(id, 10).catch(() => '');
       await driver.destroy(id);

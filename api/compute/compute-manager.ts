@@ -18,6 +18,9 @@ const faultOf = (code: number, message: string, details?: string): ServerFault =
 /** An instance that fails this soon after it was reported ACTIVE is marked ERROR, not SHUTOFF. */
 const earlyFailureMs = 10_000;
 
+/** How long after start a server is watched closely for a command that dies at once. */
+export const bootWindowMs = 250;
+
 /** The hostname Nova gives a server of that display name. */
 export const hostnameOf = (name: string): string => name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'server';
 
@@ -25,6 +28,7 @@ export class ComputeManager {
   private readonly inflight = new Set<Promise<void>>();
   private readonly chains = new Map<string, Promise<void>>();
   private syncTimer?: NodeJS.Timeout;
+  private readonly bootWatches = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly servers: ServerStore,
@@ -96,6 +100,7 @@ export class ComputeManager {
           return;
         }
         this.servers.update(server.id, { vmState: 'active', taskState: null, launchedAt: new Date(), ...(await this.afterInfo(server.id, info)) });
+        this.watchBoot(server.id);
       } catch (err) {
         if (this.isGone(server.id)) return;
         this.servers.update(server.id, { vmState: 'error', taskState: null, powerState: PowerState.NOSTATE, fault: faultOf(500, `Build of instance ${server.id} aborted: ${(err as Error).message}`) });
@@ -162,7 +167,8 @@ export class ComputeManager {
           resources: { vcpus: server.vcpus, memoryMb: server.ram, diskGb: server.disk }, labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId }, ...networks,
         });
         const ok = info.powerState === PowerState.RUNNING;
-        this.servers.update(server.id, { vmState: ok ? 'active' : 'error', taskState: null, ...(await this.afterInfo(server.id, info)), fault: ok ? null : faultOf(500, `Rebuilt instance failed to start: ${info.failure ?? ''}`, info.failure) });
+        this.servers.update(server.id, { vmState: ok ? 'active' : 'error', taskState: null, ...(ok && { launchedAt: new Date() }), ...(await this.afterInfo(server.id, info)), fault: ok ? null : faultOf(500, `Rebuilt instance failed to start: ${info.failure ?? ''}`, info.failure) });
+        if (ok) this.watchBoot(server.id);
       } catch (err) {
         this.servers.update(server.id, { vmState: 'error', taskState: null, fault: faultOf(500, `Rebuild failed: ${(err as Error).message}`) });
       }
@@ -171,27 +177,63 @@ export class ComputeManager {
 
   /** Marks servers whose instance stopped by itself SHUTOFF (Nova's _sync_power_states). */
   async syncPowerStates(): Promise<void> {
-    for (const server of this.servers.list({ status: ['active', 'paused', 'resized'] })) {
-      if (server.taskState !== undefined) continue;
-      let info: InstanceInfo;
-      try {
-        info = await this.driver.getInfo(server.id);
-      } catch {
-        continue;
+    for (const server of this.servers.list({ status: ['active', 'paused', 'resized'] })) await this.syncServer(server.id);
+  }
+
+  /** Brings one server's power state in line with its instance; a failure soon after boot is an ERROR. */
+  async syncServer(serverId: string): Promise<void> {
+    let info: InstanceInfo;
+    try {
+      const server = this.servers.get(serverId);
+      if (server.taskState !== undefined || !['active', 'paused', 'resized'].includes(server.vmState)) return;
+      info = await this.driver.getInfo(serverId);
+    } catch {
+      return;
+    }
+    let current: ServerRecord;
+    try {
+      current = this.servers.get(serverId);
+    } catch {
+      return;
+    }
+    if (current.taskState !== undefined) return;
+    if (info.powerState === PowerState.SHUTDOWN || info.powerState === PowerState.CRASHED) {
+      // A command that failed soon after boot is a failed boot, not a shutdown: say why.
+      const justBooted = current.launchedAt !== undefined && Date.now() - current.launchedAt.getTime() < earlyFailureMs;
+      if (justBooted && info.failure !== undefined && info.exitCode !== 0) {
+        this.servers.update(serverId, { vmState: 'error', powerState: info.powerState, fault: faultOf(500, `Instance failed after boot: ${info.failure}`, info.failure) });
+      } else {
+        this.servers.update(serverId, { vmState: 'stopped', powerState: info.powerState });
       }
-      const current = this.servers.get(server.id);
-      if (current.taskState !== undefined) continue;
-      if (info.powerState === PowerState.SHUTDOWN || info.powerState === PowerState.CRASHED) {
-        // A command that failed soon after boot is a failed boot, not a shutdown: say why.
-        const justBooted = current.launchedAt !== undefined && Date.now() - current.launchedAt.getTime() < earlyFailureMs;
-        if (justBooted && info.failure !== undefined && info.exitCode !== 0) {
-          this.servers.update(server.id, { vmState: 'error', powerState: info.powerState, fault: faultOf(500, `Instance failed after boot: ${info.failure}`, info.failure) });
-        } else {
-          this.servers.update(server.id, { vmState: 'stopped', powerState: info.powerState });
-        }
-      } else if (info.powerState !== current.powerState) {
-        this.servers.update(server.id, { powerState: info.powerState });
-      }
+    } else if (info.powerState !== current.powerState) {
+      this.servers.update(serverId, { powerState: info.powerState });
+    }
+  }
+
+  /**
+   * Resolves once a server that just became ACTIVE has stayed up for the boot window, with
+   * its state then: callers that must not call a boot good too early (Heat) wait for this.
+   */
+  async confirmBoot(serverId: string): Promise<ServerRecord> {
+    const launchedAt = this.servers.get(serverId).launchedAt?.getTime() ?? Date.now();
+    const wait = launchedAt + bootWindowMs - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await this.syncServer(serverId);
+    return this.servers.get(serverId);
+  }
+
+  /**
+   * ACTIVE is reported as soon as the instance runs, as Nova does; a command that dies at
+   * once is caught by these early looks (and later by the periodic sync), so the server
+   * turns ERROR with its reason well before a polling client's next look.
+   */
+  private watchBoot(serverId: string): void {
+    for (const delay of [bootWindowMs, 4 * bootWindowMs]) {
+      const timer = setTimeout(() => {
+        this.bootWatches.delete(timer);
+        this.syncServer(serverId).catch(() => undefined);
+      }, delay).unref();
+      this.bootWatches.add(timer);
     }
   }
 
@@ -208,6 +250,8 @@ export class ComputeManager {
   async close(): Promise<void> {
     if (this.syncTimer) clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
+    for (const timer of this.bootWatches) clearTimeout(timer);
+    this.bootWatches.clear();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 }
