@@ -13,6 +13,7 @@ import { registerQuotaAndLimitRoutes } from './quota-limit-routes.js';
 import { registerServerActionRoutes } from './server-action-routes.js';
 import { registerServerRoutes } from './server-routes.js';
 import { registerServerSubresourceRoutes } from './server-subresource-routes.js';
+import { registerVolumeAttachmentRoutes } from './volume-attachment-routes.js';
 
 const faultNames: Record<number, string> = {
   400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 405: 'badMethod', 406: 'notAcceptable',
@@ -57,6 +58,7 @@ export async function computeApi(app: FastifyInstance, opts: { deps: ComputeDeps
     registerServerRoutes(v2, opts.deps);
     registerServerActionRoutes(v2, opts.deps);
     registerServerSubresourceRoutes(v2, opts.deps);
+    registerVolumeAttachmentRoutes(v2, opts.deps);
     registerFlavorAndKeypairRoutes(v2, opts.deps);
     registerQuotaAndLimitRoutes(v2, opts.deps);
   }, { prefix: '/v2.1' });

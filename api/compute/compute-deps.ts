@@ -7,6 +7,7 @@ import type { QuotaStore } from './quotas.js';
 import type { ServerNetworking } from './server-networking.js';
 import type { ServerStore } from './server-store.js';
 import type { TokenValidator } from '../http/request-context.js';
+import type { CinderVolumes } from '../../translators/volume/cinder-volumes.js';
 
 export interface ComputeDeps {
   tokens: TokenValidator;
@@ -20,4 +21,6 @@ export interface ComputeDeps {
   host: string;
   /** The network service (Neutron), when the cloud has one. */
   networking?: () => ServerNetworking | undefined;
+  /** The block storage (Cinder), when the cloud has one. */
+  volumes?: () => CinderVolumes | undefined;
 }
