@@ -8,14 +8,16 @@ import { chunked, collect } from './layer-fixtures.js';
 
 const data = Buffer.concat([crypto.randomBytes(300_000), Buffer.alloc(300_000, 'a')]);
 
-function hasZstd(): boolean {
+function hasProgram(program: string, versionFlag: string): boolean {
   try {
-    execFileSync('zstd', ['--version'], { stdio: 'ignore' });
+    execFileSync(program, [versionFlag], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
 }
+
+const hasZstd = (): boolean => hasProgram('zstd', '--version');
 
 describe('engine/layers/compression', () => {
   it('passes uncompressed input through unchanged, even inputs shorter than a magic number', async () => {
@@ -26,26 +28,40 @@ describe('engine/layers/compression', () => {
     }
   });
 
-  it('decompresses gzip, concatenated members included, whatever the chunk sizes', async () => {
-    // Byte-sized chunks on a small input test the sniffing; a big one tests streaming.
-    for (const [input, size] of [[data.subarray(0, 3000), 1], [data, 4096]] as const) {
-      const gz = Buffer.concat([zlib.gzipSync(input.subarray(0, 1000)), zlib.gzipSync(input.subarray(1000))]);
-      const { compression, stream } = await decompressedStream(chunked(gz, size));
-      assert.equal(compression, 'gzip');
-      assert.deepEqual(await collect(stream), input);
-    }
-  });
+  // igzip (ISA-L) when installed, node:zlib otherwise: both must decode alike.
+  for (const decoder of ['igzip', 'node:zlib'] as const) {
+    describe(`gzip through ${decoder}`, () => {
+      before(function () {
+        if (decoder === 'node:zlib') process.env.IM_NO_IGZIP = '1';
+        // Reason: igzip comes from Debian's isal package, a speed-up the engine does without.
+        else if (!hasProgram('igzip', '-V')) this.skip();
+      });
+      after(() => {
+        delete process.env.IM_NO_IGZIP;
+      });
 
-  it('reports corrupt gzip as InvalidArgumentError, and passes source errors through', async () => {
-    const gz = zlib.gzipSync(data);
-    gz[gz.length - 8]! ^= 0xff;
-    await assert.rejects(collect((await decompressedStream(chunked(gz))).stream), InvalidArgumentError);
-    const failing = async function* (): AsyncGenerator<Buffer> {
-      yield zlib.gzipSync(data).subarray(0, 100);
-      throw new RangeError('source broke');
-    };
-    await assert.rejects(collect((await decompressedStream(failing())).stream), RangeError);
-  });
+      it('decompresses gzip, concatenated members included, whatever the chunk sizes', async () => {
+        // Byte-sized chunks on a small input test the sniffing; a big one tests streaming.
+        for (const [input, size] of [[data.subarray(0, 3000), 1], [data, 4096]] as const) {
+          const gz = Buffer.concat([zlib.gzipSync(input.subarray(0, 1000)), zlib.gzipSync(input.subarray(1000))]);
+          const { compression, stream } = await decompressedStream(chunked(gz, size));
+          assert.equal(compression, 'gzip');
+          assert.deepEqual(await collect(stream), input);
+        }
+      });
+
+      it('reports corrupt gzip as InvalidArgumentError, and passes source errors through', async () => {
+        const gz = zlib.gzipSync(data);
+        gz[gz.length - 8]! ^= 0xff;
+        await assert.rejects(collect((await decompressedStream(chunked(gz))).stream), InvalidArgumentError);
+        const failing = async function* (): AsyncGenerator<Buffer> {
+          yield zlib.gzipSync(data).subarray(0, 100);
+          throw new RangeError('source broke');
+        };
+        await assert.rejects(collect((await decompressedStream(failing())).stream), RangeError);
+      });
+    });
+  }
 
   it('decompresses zstd with the zstd program, and reports corrupt zstd', async function () {
     if (!hasZstd()) this.skip();
