@@ -5,8 +5,9 @@
  * (`{"itemNotFound": {"code": 404, "message": ...}}`).
  *
  * LIMITATIONS against real Cinder: microversion 3.0 only; no volume types, snapshots,
- * backups, transfers, extend, images, quotas or attachments API (attach through Nova's
- * os-volume_attachments); one attachment per volume; no pagination or sorting in lists.
+ * backups, transfers, extend, images or attachments API (attach through Nova's
+ * os-volume_attachments); quotas and limits are Cinder's defaults, reported and not
+ * enforced; one attachment per volume; no pagination or sorting in lists.
  * A volume is ready as soon as it is created (no `creating` status).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -20,6 +21,9 @@ import { volumeDetail, volumeSummary } from './cinder-views.js';
 const faultNames: Record<number, string> = {
   400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 405: 'badMethod', 409: 'conflictingRequest', 413: 'overLimit', 501: 'notImplemented',
 };
+
+/** Cinder's default quotas (cinder/quota.py), reported but not enforced. */
+const defaultQuota = { volumes: 10, gigabytes: 1000 } as const;
 
 const versionHeader = { 'openstack-api-version': 'volume 3.0', vary: 'OpenStack-API-Version' };
 
@@ -56,6 +60,25 @@ export async function cinderApi(app: FastifyInstance, opts: { volumes: CinderVol
       const q = request.query as { name?: string; status?: string };
       return opts.volumes.list(scope(request)).filter((v) => (q.name === undefined || v.name === q.name) && (q.status === undefined || v.status === q.status));
     };
+
+    // What `openstack quota show`, `limits show` and `availability zone list` ask of Cinder
+    // once it is in the catalog: Cinder's defaults, not enforced (see LIMITATIONS).
+    const quota = (id: string) => ({ id, volumes: defaultQuota.volumes, gigabytes: defaultQuota.gigabytes, snapshots: 10, backups: 10, backup_gigabytes: 1000, per_volume_gigabytes: -1, groups: 10 });
+    v3.get('/:project/os-quota-sets/:target', async (request) => ({ quota_set: quota((request.params as { target: string }).target) }));
+    v3.get('/:project/os-quota-sets/:target/defaults', async (request) => ({ quota_set: quota((request.params as { target: string }).target) }));
+    v3.get('/:project/limits', async (request) => {
+      const mine = opts.volumes.list((request.params as { project: string }).project);
+      return {
+        limits: {
+          rate: [],
+          absolute: {
+            maxTotalVolumes: defaultQuota.volumes, maxTotalVolumeGigabytes: defaultQuota.gigabytes, maxTotalSnapshots: 10, maxTotalBackups: 10, maxTotalBackupGigabytes: 1000,
+            totalVolumesUsed: mine.length, totalGigabytesUsed: mine.reduce((sum, v) => sum + v.size, 0), totalSnapshotsUsed: 0, totalBackupsUsed: 0, totalBackupGigabytesUsed: 0,
+          },
+        },
+      };
+    });
+    v3.get('/:project/os-availability-zone', async () => ({ availabilityZoneInfo: [{ zoneName: 'nova', zoneState: { available: true } }] }));
 
     v3.get('/:project/volumes', async (request) => ({ volumes: listed(request).map((v) => volumeSummary(baseUrlOf(request), v)) }));
     v3.get('/:project/volumes/detail', async (request) => ({ volumes: listed(request).map((v) => volumeDetail(baseUrlOf(request), v)) }));
