@@ -10,6 +10,7 @@ import { contextOf, isAdmin, type RequestContext } from '../http/request-context
 import type { NeutronCore } from './neutron-core.js';
 import type { FloatingIpRow, GroupRow, NetworkRow, PortRow, RuleRow, SubnetRow } from './neutron-store.js';
 import { floatingIpView, groupView, matchesQuery, networkView, portView, ruleView, subnetView } from './neutron-views.js';
+import { remoteServersOf } from './remote-servers.js';
 
 type Json = Record<string, any>;
 type Row = { id: string; project_id: string };
@@ -80,6 +81,7 @@ export function resources(core: NeutronCore): Resource[] {
     async update(_ctx, row, b) {
       const changes: Json = { ...(b.name !== undefined && { name: str(b.name) }), ...(b.description !== undefined && { description: str(b.description) }) };
       if (b.security_groups !== undefined) changes.security_groups = JSON.stringify(core.groupIds(row.project_id, b.security_groups));
+      if (changes.security_groups !== undefined && changes.security_groups !== (row as PortRow).security_groups) remoteServersOf(store.db).refuse(row as PortRow, 'Security groups');
       if (b.port_security_enabled !== undefined) changes.port_security = b.port_security_enabled === false ? 0 : 1;
       if (b.fixed_ips !== undefined || b.mac_address !== undefined) throw badRequest('fixed_ips and mac_address cannot be changed on this cloud.');
       const updated = store.update<PortRow>('neutron_ports', row.id, changes);
@@ -140,7 +142,9 @@ export function resources(core: NeutronCore): Resource[] {
     async create(ctx, b) {
       const network = core.network(ctx, str(b.floating_network_id));
       if (network.external !== 1) throw badRequest(`Network ${network.id} is not a valid external network.`);
-      const portId = b.port_id === undefined || b.port_id === null ? null : core.owned<PortRow>(ctx, 'neutron_ports', str(b.port_id), 'Port').id;
+      const port = b.port_id === undefined || b.port_id === null ? undefined : core.owned<PortRow>(ctx, 'neutron_ports', str(b.port_id), 'Port');
+      if (port) remoteServersOf(store.db).refuse(port, 'A floating IP');
+      const portId = port?.id ?? null;
       const row = store.db.transaction(() => store.insert<FloatingIpRow>('neutron_floating_ips', {
         project_id: projectFor(ctx, b), floating_network_id: network.id, address: core.allocateFloating(network, b.floating_ip_address), port_id: portId, description: str(b.description),
       })).immediate();
@@ -149,6 +153,7 @@ export function resources(core: NeutronCore): Resource[] {
     },
     async update(ctx, row, b) {
       const changes: Json = { ...(b.description !== undefined && { description: str(b.description) }) };
+      if (b.port_id !== undefined && b.port_id !== null) remoteServersOf(store.db).refuse(core.owned<PortRow>(ctx, 'neutron_ports', str(b.port_id), 'Port'), 'A floating IP');
       if (b.port_id !== undefined) changes.port_id = b.port_id === null ? null : core.owned<PortRow>(ctx, 'neutron_ports', str(b.port_id), 'Port').id;
       const updated = store.update<FloatingIpRow>('neutron_floating_ips', row.id, changes);
       await core.sync.all();

@@ -12,6 +12,7 @@ import type { RequestContext } from '../http/request-context.js';
 import type { ServerNetworking } from '../compute/server-networking.js';
 import type { ServerRecord } from '../compute/server-store.js';
 import { serverAddresses } from './firewall-sync.js';
+import { remoteServersOf } from './remote-servers.js';
 import { engineNetworkName, type NeutronCore } from './neutron-core.js';
 import { type NetworkRow, type PortRow, type SubnetRow, neutronMac } from './neutron-store.js';
 
@@ -136,6 +137,7 @@ export class ServerPorts implements ServerNetworking {
   }
 
   async bound(serverId: string, info: InstanceInfo): Promise<ServerRecord['addresses']> {
+    remoteServersOf(this.core.store.db).mark(serverId, info.remoteNetwork === true);
     this.record(serverId, info.addresses);
     await this.core.sync.server(serverId);
     return serverAddresses(this.core.store, serverId);
@@ -151,6 +153,7 @@ export class ServerPorts implements ServerNetworking {
   }
 
   async release(serverId: string): Promise<void> {
+    remoteServersOf(this.core.store.db).mark(serverId, false);
     this.pendingAuto.delete(serverId);
     for (const port of this.core.store.portsOf({ deviceId: serverId })) {
       if (port.made_by_nova === 1) {

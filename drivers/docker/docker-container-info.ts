@@ -68,6 +68,7 @@ export async function dockerInstanceInfo(instanceId: string, c: DockerContainer,
     ...(c.State.Status === 'exited' && { exitCode: c.State.ExitCode }),
     ...(failure !== undefined && { failure }),
     addresses: dockerAddresses(c),
+    remoteNetwork: true,
   };
 }
 

@@ -3,8 +3,9 @@
  * booted with `--network` on the docker host reports the address its container really has
  * there (the port's fixed IP on a docker network mirroring the Neutron subnet); another
  * container on that docker network reaches it at that address, two servers of the network
- * reach each other (by address and by name), a server of another network does not, and
- * deleting the servers removes the docker networks.
+ * reach each other (by address and by name), a server of another network does not; what
+ * this machine cannot enforce there (floating IPs, security group changes) is refused with
+ * the reason; deleting the servers removes the docker networks.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -97,6 +98,21 @@ describe('docker compute host: servers on Neutron networks (openstack CLI, priva
     assert.equal(dockerStatus(['exec', `instance-${servers['d2']!.id}`, 'ping', '-c', '1', '-W', '3', 'd1']), 0, 'd2 pings d1 by name');
     assert.equal(dockerStatus(['exec', `instance-${servers['d1']!.id}`, 'ping', '-c', '1', '-W', '3', addressOf(servers['d2']!, 'dnet1')]), 0, 'and d1 reaches d2');
     assert.notEqual(dockerStatus(['exec', `instance-${servers['e1']!.id}`, 'ping', '-c', '1', '-W', '2', d1]), 0, 'a server of dnet2 does not reach dnet1');
+  });
+
+  it('refuses a floating IP or a security group change for a server on the docker host, with the reason, and changes nothing', async () => {
+    const c = cloud!;
+    await c.openstack(['network', 'create', '--external', 'public']);
+    await c.openstack(['subnet', 'create', '--network', 'public', '--subnet-range', '127.0.101.0/24', '--no-dhcp', 'public-sub']);
+    const fip = (JSON.parse(await c.openstack(['floating', 'ip', 'create', 'public', '-f', 'json'])) as Json).floating_ip_address as string;
+    await assert.rejects(c.openstack(['server', 'add', 'floating', 'ip', 'd1', fip]), /cannot reach server .* runs on a Docker compute host/);
+    assert.equal((JSON.parse(await c.openstack(['floating', 'ip', 'show', fip, '-f', 'json'])) as Json).port_id, null, 'the floating IP stays unassociated');
+    await c.openstack(['security', 'group', 'create', 'web']);
+    const port = (JSON.parse(await c.openstack(['port', 'list', '--server', 'd1', '-f', 'json'])) as Json[])[0]!;
+    await assert.rejects(c.openstack(['port', 'set', '--security-group', 'web', port.ID]), /Security groups cannot reach server .* Docker compute host/);
+    const groups = (JSON.parse(await c.openstack(['port', 'show', port.ID, '-f', 'json'])) as Json).security_group_ids as string[];
+    assert.equal(groups.length, 1, 'the port keeps its one (default) group');
+    await c.openstack(['floating', 'ip', 'delete', fip]);
   });
 
   it('removes the docker networks with their last server', async () => {
