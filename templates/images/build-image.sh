@@ -7,8 +7,8 @@
 #
 #   build-image.sh OUT.tar PACKAGES CMD_JSON
 #   build-image.sh redis.tar     redis-server                                   '["redis-server","--protected-mode","no"]'
-#   build-image.sh mariadb.tar   mariadb-server                                 '["mariadbd","--user=mysql","--bind-address=0.0.0.0"]'
-#   build-image.sh wordpress.tar apache2,libapache2-mod-php,php-mysql,wordpress '["apache2ctl","-D","FOREGROUND"]'
+#   build-image.sh mariadb.tar   mariadb-server,curl                            '["mariadbd","--user=mysql","--bind-address=0.0.0.0"]'
+#   build-image.sh wordpress.tar apache2,libapache2-mod-php,php-mysql,wordpress,curl '["apache2ctl","-D","FOREGROUND"]'
 #
 # An existing OUT.tar is kept (delete it to rebuild). Needs root, debootstrap and a built tree (npm run build).
 set -eu

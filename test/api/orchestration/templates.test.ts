@@ -12,6 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -27,13 +28,14 @@ const imageCache = process.env.INTERMODAL_TEMPLATE_IMAGES ?? '/var/lib/intermoda
 
 const images: Record<string, [string, string]> = {
   redis: ['redis-server', '["redis-server","--protected-mode","no"]'],
-  mariadb: ['mariadb-server', '["mariadbd","--user=mysql","--bind-address=0.0.0.0"]'],
-  wordpress: ['apache2,libapache2-mod-php,php-mysql,wordpress', '["apache2ctl","-D","FOREGROUND"]'],
+  mariadb: ['mariadb-server,curl', '["mariadbd","--user=mysql","--bind-address=0.0.0.0"]'],
+  wordpress: ['apache2,libapache2-mod-php,php-mysql,wordpress,curl', '["apache2ctl","-D","FOREGROUND"]'],
 };
 
-/** The docker-archive of a template image, built once by the templates' own script. */
+/** The docker-archive of a template image, built once by the templates' own script (and again when its recipe changes). */
 async function templateImage(name: string): Promise<string> {
-  const out = path.join(imageCache, `${name}.tar`);
+  const recipe = createHash('sha256').update(JSON.stringify(images[name])).digest('hex').slice(0, 12);
+  const out = path.join(imageCache, `${name}-${recipe}.tar`);
   fs.mkdirSync(imageCache, { recursive: true });
   await run(path.join(templates, 'images', 'build-image.sh'), [out, ...images[name]!], { timeout: 1_800_000 });
   return out;
@@ -136,7 +138,11 @@ describe('the example templates with the real heat client', function () {
     await upload(await templateImage('wordpress'), 'wordpress');
     // The default security group admits only its own members; the website is for everyone.
     await cloud.openstack(['security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '80', 'default']);
+    // Complete only once both servers signalled their wait condition from inside.
     await cloud.openstack(['stack', 'create', '-t', path.join(templates, 'wordpress_mysql.yaml'), '--wait', '--poll', '2', 'blog']);
+    const report = JSON.parse(await output('blog', 'setup_report') as string);
+    assert.equal(report.db, 'database wordpress ready');
+    assert.match(report.web, /^wordpress configured for database \d+\.\d+\.\d+\.\d+$/);
     const url = await output('blog', 'website_url') as string;
     let page = '';
     for (let i = 0; i < 120 && !/wp-admin\/install\.php|WordPress.*Installation/i.test(page); i++) {
