@@ -15,12 +15,12 @@ import { mountsUnder } from '../../helpers/test-engine.js';
 import { startTestCloud, type TestCloud } from '../../helpers/test-cloud.js';
 import { makeServerImage } from '../compute/cloud-images.js';
 
-/** A server and a 1 GiB volume, and the attachment when `mountpoint` is given. */
-const template = (mountpoint?: string) => `heat_template_version: 2018-08-31
+/** A server and a 1 GiB volume, and the attachment when `mountpoint` is given; new user data replaces the server. */
+const template = (mountpoint?: string, userData = '') => `heat_template_version: 2018-08-31
 resources:
   server:
     type: OS::Nova::Server
-    properties: { image: bb, flavor: m1.tiny }
+    properties: { image: bb, flavor: m1.tiny, user_data: ${JSON.stringify(userData)} }
   data:
     type: OS::Cinder::Volume
     properties: { size: 1, name: data-vol, description: for the test, metadata: { purpose: test } }
@@ -96,8 +96,15 @@ describe('Heat OS::Cinder::Volume and VolumeAttachment with the real heat client
     assert.equal((await sh(serverId, 'cat /srv/data/file')).stdout, 'kept\n');
     assert.equal((await inspect(serverId)).State.Pid, before.State.Pid);
 
+    // An update that replaces the server moves the attachment to the new one, data and all.
+    await cloud.openstack(['stack', 'update', '-t', file('replaced.yaml', template('/srv/data', '#!/bin/sh\necho second boot')), '--wait', 'disk']);
+    const newServerId = String(await output('disk', 'server_id'));
+    assert.notEqual(newServerId, serverId, 'the server was replaced');
+    assert.equal((await sh(newServerId, 'cat /srv/data/file')).stdout, 'kept\n', 'the new server sees the data');
+    assert.deepEqual((await output('disk', 'attachments') as Array<Record<string, unknown>>).map((a) => a.server_id), [newServerId]);
+
     // The server goes (Cinder semantics): the volume stays, free, with its loop device.
-    await cloud.openstack(['server', 'delete', '--wait', serverId]);
+    await cloud.openstack(['server', 'delete', '--wait', newServerId]);
     assert.equal(await output('disk', 'status'), 'available');
     assert.deepEqual(await volumeNames(), [`volume-${volumeId}`]);
     assert.equal(loopDevices().length, 1);
