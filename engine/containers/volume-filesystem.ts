@@ -30,6 +30,9 @@ export function checkVolumeSize(bytes: number): void {
 export function formatVolume(dataDir: string, bytes: number): void {
   checkVolumeSize(bytes);
   const file = backingFile(dataDir);
+  // Thin, as Cinder's LVM thin pools are, but never promised beyond what the disk has now.
+  const disk = fs.statfsSync(path.dirname(file));
+  if (disk.bavail * disk.bsize < bytes) throw new FailedPreconditionError(`not enough disk space for a volume of ${bytes} bytes: ${disk.bavail * disk.bsize} bytes are free`);
   const fd = fs.openSync(file, 'wx', 0o600);
   try {
     fs.ftruncateSync(fd, bytes);

@@ -40,11 +40,13 @@ describe('engine/containers/volume-hotplug: sized volumes mounted into running c
     assert.equal(fs.existsSync(path.dirname(volume.mountpoint)), false);
   });
 
-  it('refuses a size too small to hold a filesystem, leaving nothing', () => {
+  it('refuses a size too small to hold a filesystem or larger than the free disk, leaving nothing', () => {
     assert.throws(() => fx.svc.volumes.create('tiny', { sizeBytes: 0 }), InvalidArgumentError);
     assert.throws(() => fx.svc.volumes.create('tiny', { sizeBytes: 1.5 }), InvalidArgumentError);
+    assert.throws(() => fx.svc.volumes.create('huge', { sizeBytes: 2 ** 52 }), /not enough disk space/);
     assert.deepEqual(fx.svc.volumes.list(), []);
     assert.equal(fs.existsSync(path.join(fx.t.dataDir, 'volumes', 'tiny')), false);
+    assert.equal(fs.existsSync(path.join(fx.t.dataDir, 'volumes', 'huge')), false);
   });
 
   it('attaches to a running container without restarting it, detaches, reattaches with the data, and ends with the container', async () => {
