@@ -4,13 +4,16 @@
  * group's rule opens a port and a stack update that drops the rule closes it (in place),
  * the floating IP answers from the host's loopback; the objects are the ones
  * `openstack network/subnet/port/security group/floating ip list` show; delete --wait
- * leaves no object, bridge or nft table; bad input fails the stack naming the property.
+ * leaves no object, bridge or nft table; bad input fails the stack naming the property;
+ * templates/vps.yaml's firewall and floating IP.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { hostNames } from '../../../engine/network/host-names.js';
+import { projectRoot } from '../../../engine/project-root.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { startTestCloud, type TestCloud } from '../../helpers/test-cloud.js';
@@ -222,7 +225,36 @@ resources:
     assert.deepEqual(json(await os('port', 'list', '-f', 'json')), []);
     assertNothingOnHost(cloud.dataDir);
   });
+
+  it('templates/vps.yaml: its firewall admits SSH\'s port through the floating IP and nothing else', async () => {
+    await os('stack', 'create', '-t', path.join(projectRoot, 'templates', 'vps.yaml'), '--parameter', 'image=netbb', '--parameter', 'flavor=m1.tiny',
+      '--parameter', 'public_net=public', '--parameter', 'private_cidr=10.237.42.0/24', '--wait', 'vps');
+    const server = await output('vps', 'server_id') as string;
+    const publicAddress = await output('vps', 'public_address') as string;
+    assert.match(publicAddress, /^127\.0\.141\.\d+$/);
+    assert.match(await output('vps', 'address') as string, /^10\.237\.42\.\d+$/);
+    // busybox has no sshd: a web server on port 22 stands in for it, and one on 80 the firewall must keep out.
+    assert.equal((await exec(server, 'sh', '-c', 'mkdir -p /www && echo behind-the-firewall > /www/index.html && httpd -p 22 -h /www && httpd -p 80 -h /www')).code, 0);
+    assert.match(await httpGet(publicAddress, 22, 5000), /behind-the-firewall/);
+    await assert.rejects(httpGet(publicAddress, 80, 2000), 'port 80 is not in the firewall');
+    await os('stack', 'delete', '--yes', '--wait', 'vps');
+    assert.deepEqual(json(await os('floating', 'ip', 'list', '-f', 'json')), []);
+    assert.deepEqual(names(json(await os('network', 'list', '-f', 'json'))), ['public']);
+    assertNothingOnHost(cloud.dataDir);
+  });
 });
+
+/** GET / on a port fetch() refuses to use (22), over a plain socket; rejects on timeout. */
+function httpGet(host: string, port: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = net.connect({ host, port }, () => socket.end('GET / HTTP/1.0\r\n\r\n'));
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer from ${host}:${port}`)));
+    socket.on('data', (chunk: Buffer) => { answer += chunk.toString(); });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+  });
+}
 
 /** No bridge or veth of this data dir, and neither its engine nft table nor its floating IP table. */
 function assertNothingOnHost(dataDir: string): void {
