@@ -42,7 +42,7 @@ export function hostnameLines(doc: Record<string, unknown>): string[] {
     `echo ${quote(short)} > /etc/hostname`,
     // Already the instance's hostname (the runtime set it); for an image that reads it later.
     `hostname ${quote(short)} 2>/dev/null || true`,
-    `grep -qw ${quote(short)} /etc/hosts 2>/dev/null || echo ${quote(`127.0.1.1 ${names}`)} >> /etc/hosts`,
+    `grep -qw ${quote(names.split(' ')[0]!)} /etc/hosts 2>/dev/null || echo ${quote(`127.0.1.1 ${names}`)} >> /etc/hosts`,
   ];
 }
 
