@@ -226,6 +226,58 @@ resources:
     assertNothingOnHost(cloud.dataDir);
   });
 
+  it('a standalone rule, a floating IP association, and a port whose groups and a network whose name change in place', async () => {
+    const template = file('assoc.yaml', `heat_template_version: 2018-08-31
+parameters:
+  open: { type: boolean }
+  net_name: { type: string }
+conditions:
+  is_open: { get_param: open }
+resources:
+  net: { type: OS::Neutron::Net, properties: { name: { get_param: net_name } } }
+  subnet: { type: OS::Neutron::Subnet, properties: { network: { get_resource: net }, cidr: 10.237.43.0/24 } }
+  closed: { type: OS::Neutron::SecurityGroup }
+  web_sg: { type: OS::Neutron::SecurityGroup }
+  web_rule:
+    type: OS::Neutron::SecurityGroupRule
+    properties: { security_group: { get_resource: web_sg }, protocol: tcp, port_range_min: 80, port_range_max: 80 }
+  port:
+    type: OS::Neutron::Port
+    properties:
+      network: { get_resource: net }
+      security_groups: { if: [is_open, [{ get_resource: web_sg }], [{ get_resource: closed }]] }
+  web:
+    type: OS::Nova::Server
+    depends_on: web_rule
+    properties: { image: netbb, flavor: m1.tiny, networks: [{ port: { get_resource: port } }], user_data_format: RAW, user_data: ${JSON.stringify(webScript)} }
+  fip: { type: OS::Neutron::FloatingIP, properties: { floating_network: public } }
+  assoc: { type: OS::Neutron::FloatingIPAssociation, properties: { floatingip_id: { get_resource: fip }, port_id: { get_resource: port } } }
+outputs:
+  address: { value: { get_attr: [fip, floating_ip_address] } }
+`);
+    await os('stack', 'create', '-t', template, '--parameter', 'open=true', '--parameter', 'net_name=assoc-net', '--wait', 'assoc');
+    const address = await output('assoc', 'address') as string;
+    const ids = async () => Promise.all(['net', 'port', 'web', 'fip'].map((r) => resourceId('assoc', r)));
+    const before = await ids();
+    const fip = json(await os('floating', 'ip', 'show', address, '-f', 'json'));
+    assert.equal(fip.port_id, before[1], 'the association mapped the floating IP to the port');
+    const answer = await (await fetch(`http://${address}/`, { signal: AbortSignal.timeout(5000) })).text();
+    assert.match(answer, /hello-from-stack/, 'the standalone rule opens port 80');
+
+    await os('stack', 'update', '-t', template, '--parameter', 'open=false', '--parameter', 'net_name=renamed-net', '--wait', 'assoc');
+    assert.deepEqual(await ids(), before, 'network, port, server and floating IP updated in place');
+    assert.equal(json(await os('network', 'show', before[0]!, '-f', 'json')).name, 'renamed-net');
+    const port = json(await os('port', 'show', before[1]!, '-f', 'json'));
+    assert.deepEqual(port.security_group_ids ?? port.security_groups, [await resourceId('assoc', 'closed')]);
+    await assert.rejects(fetch(`http://${address}/`, { signal: AbortSignal.timeout(2000) }), 'the port\'s new group admits nothing');
+
+    await os('stack', 'delete', '--yes', '--wait', 'assoc');
+    assert.deepEqual(json(await os('floating', 'ip', 'list', '-f', 'json')), []);
+    assert.deepEqual(json(await os('port', 'list', '-f', 'json')), []);
+    assert.deepEqual(names(json(await os('security', 'group', 'list', '-f', 'json'))), ['default']);
+    assertNothingOnHost(cloud.dataDir);
+  });
+
   it('templates/vps.yaml: its firewall admits SSH\'s port through the floating IP and nothing else', async () => {
     await os('stack', 'create', '-t', path.join(projectRoot, 'templates', 'vps.yaml'), '--parameter', 'image=netbb', '--parameter', 'flavor=m1.tiny',
       '--parameter', 'public_net=public', '--parameter', 'private_cidr=10.237.42.0/24', '--wait', 'vps');
