@@ -19,6 +19,15 @@ export function applyCgroupLimits(cgroupsPath: string, limits: InstanceLimits): 
   else applyV1(cgroupsPath, limits);
 }
 
+/** Sets the CPUs of cgroup `cgroupsPath` to `cpus` (cpuset list form), or to all its parent has when undefined. */
+export function applyCpuset(cgroupsPath: string, cpus: string | undefined): void {
+  const dir = isCgroupV2() ? path.join(root, cgroupsPath) : path.join(root, 'cpuset', cgroupsPath);
+  requireDir(dir);
+  // v2: an empty cpuset.cpus means "the parent's"; v1 needs the parent's list written out.
+  const all = isCgroupV2() ? '' : fs.readFileSync(path.join(path.dirname(dir), 'cpuset.cpus'), 'utf8').trim();
+  fs.writeFileSync(path.join(dir, 'cpuset.cpus'), cpus ?? all);
+}
+
 function applyV1(cgroupsPath: string, limits: InstanceLimits): void {
   const memory = path.join(root, 'memory', cgroupsPath);
   const cpu = path.join(root, 'cpu', cgroupsPath);

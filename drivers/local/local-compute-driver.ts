@@ -19,13 +19,14 @@ import type { Engine } from '../../engine/engine.js';
 import { InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
 import { commitSnapshot } from '../../engine/images/commit-snapshot.js';
 import type { AvailableResource, ComputeDriver, InstanceInfo, InstanceResources, SnapshotResult, SpawnRequest } from '../compute-driver.js';
-import { applyCgroupLimits } from './cgroup-limits.js';
+import { applyCgroupLimits, applyCpuset } from './cgroup-limits.js';
 import { replaceContainerSpec } from './container-spec-update.js';
 import { containerName, instanceIdOf, resourceLabels, resourcesOf } from './instance-labels.js';
 import { instanceAddresses } from './instance-addresses.js';
 import { instanceInfo } from './instance-info.js';
 import { limitsFor } from './instance-limits.js';
 import { specFor, spawnContainer } from './instance-spawn.js';
+import { cpusetFor } from './system-container.js';
 import { attachInstanceVolume, detachInstanceVolume } from './instance-volumes.js';
 import type { VolumeRef } from '../compute-driver.js';
 
@@ -151,9 +152,15 @@ export class LocalComputeDriver implements ComputeDriver {
   async resize(instanceId: string, resources: InstanceResources): Promise<void> {
     const limits = limitsFor(resources);
     const record = await this.current(instanceId);
-    if (live.has(record.status)) applyCgroupLimits(this.containers.paths(record.id).cgroupsPath, limits);
+    // A system container's vCPUs are also its cpuset (what nproc counts): it follows the new count.
+    const { cpusetCpus: _old, ...spec } = record.spec;
+    const cpuset = spec.systemInit ? cpusetFor(instanceId, resources.vcpus) : record.spec.cpusetCpus;
+    if (live.has(record.status)) {
+      applyCgroupLimits(this.containers.paths(record.id).cgroupsPath, limits);
+      if (spec.systemInit) applyCpuset(this.containers.paths(record.id).cgroupsPath, cpuset);
+    }
     // Stored too, so the next start (power on, reboot, host restart) keeps the new limits.
-    replaceContainerSpec(this.engine, record.id, { ...record.spec, ...limits, labels: { ...record.spec.labels, ...resourceLabels(resources) } });
+    replaceContainerSpec(this.engine, record.id, { ...spec, ...limits, ...(cpuset !== undefined && { cpusetCpus: cpuset }), labels: { ...record.spec.labels, ...resourceLabels(resources) } });
   }
 
   async rebuild(instanceId: string, request: SpawnRequest): Promise<InstanceInfo> {

@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import osModule from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
@@ -105,6 +106,16 @@ describe('VPS: system containers with systemd, SSH and lxcfs, with the real open
     // The uptime is the server's own, not the host's.
     const uptime = Number((await ssh(key, 'root', fixed, 'cut -d. -f1 /proc/uptime')).trim());
     assert.ok(uptime < 600, `uptime ${uptime} s`);
+  });
+
+  it('shows a resized flavor (m1.medium: 4096 MB, 2 vCPUs) inside at once, without a reboot', async () => {
+    await os('server', 'resize', '--flavor', 'm1.medium', '--wait', 'vps1');
+    await os('server', 'resize', 'confirm', 'vps1');
+    const uptime = Number((await ssh(key, 'root', fixed, 'cut -d. -f1 /proc/uptime')).trim());
+    const total = Number(/^Mem:\s+(\d+)/m.exec(await ssh(key, 'root', fixed, 'free -m'))?.[1]);
+    assert.ok(total > 4000 && total <= 4096, `free -m reports ${total} MB total`);
+    assert.equal((await ssh(key, 'root', fixed, 'nproc')).trim(), String(Math.min(2, osModule.cpus().length)));
+    assert.ok(Number((await ssh(key, 'root', fixed, 'cut -d. -f1 /proc/uptime')).trim()) >= uptime, 'the server did not reboot');
   });
 
   it('powers off with a clean systemd halt and boots again on start', async () => {
