@@ -9,8 +9,9 @@
  *       availability_zone: az1             # optional; `nova` when omitted
  *
  * Without the file the cloud computes on this machine's engine alone (the local driver).
- * One host in zone `nova` is used directly; several, or one in a zone of its own, go behind
- * the placement driver (which knows the zones). A bad file is refused
+ * This machine's engine alone in zone `nova` is used directly; anything else goes behind the
+ * placement driver, which knows the zones and turns a host that stops answering into
+ * NOSTATE for its instances instead of failing the API's calls. A bad file is refused
  * at start with the entry and field named, never half-applied.
  */
 import fs from 'node:fs';
@@ -94,5 +95,6 @@ export function computeDriverFromConfig(engine: Engine, containers: ContainerSer
       ...(options.earlyExitWindowMs !== undefined && { earlyExitWindowMs: options.earlyExitWindowMs }),
     }),
   }));
-  return built.length === 1 && built[0]!.zone === defaultZone ? built[0]!.driver : new MultiHostDriver(built, { placementFile: path.join(dataDir, 'compute-hosts', 'placement.json') });
+  const direct = built.length === 1 && built[0]!.zone === defaultZone && hosts[0]!.driver === 'local';
+  return direct ? built[0]!.driver : new MultiHostDriver(built, { placementFile: path.join(dataDir, 'compute-hosts', 'placement.json') });
 }

@@ -11,6 +11,7 @@ import { openContainerService } from '../../../bin/cli/open-container-service.js
 import { PowerState } from '../../../drivers/compute-driver.js';
 import { computeDriverFromConfig } from '../../../drivers/compute-hosts-config.js';
 import { DockerComputeDriver } from '../../../drivers/docker/index.js';
+import { MultiHostDriver } from '../../../drivers/placement/multi-host-driver.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { openTestEngine, type TestEngine } from '../../helpers/test-engine.js';
 import { importFixtureImages } from '../../conformance/conformance-targets.js';
@@ -50,9 +51,11 @@ describe('drivers/docker over TCP with TLS client certificates', function () {
   it('boots, reads and removes an instance on a TLS host named in compute-hosts.yaml', async () => {
     const d = dockerd!;
     fs.writeFileSync(path.join(t.dataDir, 'compute-hosts.yaml'), `compute_hosts:\n  - name: remote-1\n    driver: docker\n    endpoint: ${d.endpoint}\n    tls: {ca: ${d.ca}, cert: ${d.cert}, key: ${d.key}}\n`);
-    const driver = computeDriverFromConfig(t.engine, openContainerService(t.engine), t.dataDir) as DockerComputeDriver;
+    // One docker host goes behind placement (which reports it NOSTATE should it stop answering).
+    const driver = computeDriverFromConfig(t.engine, openContainerService(t.engine), t.dataDir) as MultiHostDriver;
+    const docker = driver.hosts[0]!.driver as DockerComputeDriver;
     try {
-      assert.ok(driver instanceof DockerComputeDriver);
+      assert.ok(driver instanceof MultiHostDriver && docker instanceof DockerComputeDriver);
       const info = await driver.spawn(spawnRequest('i-tls', { files: [{ path: '/etc/motd', contents: Buffer.from('over tls\n') }], bootScript: Buffer.from('#!/bin/sh\ncat /etc/motd\n') }));
       assert.equal(info.powerState, PowerState.RUNNING);
       assert.deepEqual(d.docker(['ps', '--format', '{{.Names}}']).trim(), 'instance-i-tls');
@@ -66,7 +69,7 @@ describe('drivers/docker over TCP with TLS client certificates', function () {
       await driver.destroy('i-tls');
       assert.equal(d.docker(['ps', '-aq']).trim(), '');
     } finally {
-      driver.close();
+      docker.close();
     }
   });
 

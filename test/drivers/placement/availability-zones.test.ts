@@ -22,6 +22,8 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
   let dockerd: PrivateDockerd | undefined;
   let cloud: TestCloud | undefined;
   let imageId: string;
+  /** The last test stops the daemon (a host that goes away). */
+  let dockerdStopped = false;
 
   before(async function () {
     work = makeTempDir('az-hosts');
@@ -42,7 +44,7 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
     imageId = (JSON.parse(await cloud.openstack(['image', 'create', '--file', makeServerImage(work), '--container-format', 'docker', '--disk-format', 'raw', '--public', 'bb', '-f', 'json'])) as Json).id;
   });
   after(async () => {
-    if (dockerd) {
+    if (dockerd && !dockerdStopped) {
       const left = dockerd.docker(['ps', '-aq']).split('\n').filter(Boolean);
       if (left.length > 0) dockerd.docker(['rm', '-f', ...left]);
     }
@@ -129,5 +131,27 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
     assert.deepEqual(onDaemon(), [], 'nothing was created on the zone\'s host');
     assert.deepEqual(await inEngine(), [], 'nor on a host of another zone');
     await cloud!.openstack(['server', 'delete', '--wait', 'wide']);
+  });
+
+  it('shows a host that stops answering as down, and its servers as NOSTATE, while the API keeps serving', async () => {
+    await create('docked-2', ['--availability-zone', 'az-docker', '--wait']);
+    await create('local-3', ['--availability-zone', 'az-local', '--wait']);
+    // Nova's power states as the client's JSON gives them: 1 running, 0 NOSTATE.
+    assert.equal((await show('docked-2'))['OS-EXT-STS:power_state'], 1);
+    dockerdStopped = true;
+    await dockerd!.stop();
+    await until('the docker host\'s server to read NOSTATE', async () => (await show('docked-2'))['OS-EXT-STS:power_state'] === 0);
+    const listed = JSON.parse(await cloud!.openstack(['server', 'list', '--long', '-f', 'json'])) as Json[];
+    assert.deepEqual(Object.fromEntries(listed.map((s) => [s.Name, s['Power State']])), { 'docked-2': 0, 'local-3': 1 }, 'the list still answers, the other host\'s server unchanged');
+    const rows = JSON.parse(await cloud!.openstack(['availability', 'zone', 'list', '--compute', '--long', '-f', 'json'])) as Json[];
+    assert.deepEqual(rows.map((r) => [r['Zone Name'], r['Zone Status'], r['Host Name'], r['Service Status'].split(' ').slice(0, 2).join(' ')]), [
+      ['az-local', 'available', 'here', 'enabled :-)'],
+      ['az-docker', 'not available', 'dock', 'enabled XXX'],
+    ]);
+    // New servers go where a host answers; a zone whose hosts do not answer has no valid host.
+    await cloud!.openstack(['server', 'create', '--image', imageId, '--flavor', 'm1.tiny', '--availability-zone', 'az-docker', 'stranded']);
+    await until('ERROR', async () => (await show('stranded')).status === 'ERROR');
+    assert.match((await show('stranded')).fault.message, /No valid host was found.*dock: not answering/);
+    await cloud!.openstack(['server', 'delete', '--wait', 'local-3', 'stranded']);
   });
 });
