@@ -8,7 +8,10 @@
  * fixed IP (chosen with `fixed_ips` at create, or the first free one) and it cannot be
  * changed afterwards; no allocation pools; no routers (a floating IP maps
  * straight to its port, and a tenant network reaches nothing outside itself); floating IP
- * pools are loopback ranges; no pagination, sorting or field selection in lists.
+ * pools are loopback ranges; no pagination, sorting or field selection in lists. A server
+ * on a Docker compute host has its real fixed IPs on that host's mirror of the network (one
+ * segment per host), but no floating IP, security group or metadata route reaches it: the
+ * first two are refused for it (remote-servers.ts), its ports' groups are not enforced.
  */
 import type { FastifyInstance } from 'fastify';
 import type winston from 'winston';
