@@ -26,6 +26,7 @@ import { instanceAddresses } from './instance-addresses.js';
 import { instanceInfo } from './instance-info.js';
 import { limitsFor } from './instance-limits.js';
 import { specFor, spawnContainer } from './instance-spawn.js';
+import { ensureLxcfs } from './lxcfs.js';
 import { cpusetFor } from './system-container.js';
 import { attachInstanceVolume, detachInstanceVolume } from './instance-volumes.js';
 import type { VolumeRef } from '../compute-driver.js';
@@ -91,7 +92,10 @@ export class LocalComputeDriver implements ComputeDriver {
   }
 
   async powerOn(instanceId: string): Promise<void> {
-    await this.containers.start((await this.current(instanceId)).id);
+    const record = await this.current(instanceId);
+    // Its lxcfs binds need lxcfs serving (it is gone after a host reboot until started again).
+    if (record.spec.systemInit) await ensureLxcfs();
+    await this.containers.start(record.id);
   }
 
   async powerOff(instanceId: string, timeoutSeconds?: number): Promise<void> {
@@ -102,6 +106,7 @@ export class LocalComputeDriver implements ComputeDriver {
   async reboot(instanceId: string, type: 'SOFT' | 'HARD'): Promise<void> {
     if (type !== 'SOFT' && type !== 'HARD') throw new InvalidArgumentError(`reboot type must be SOFT or HARD, not '${String(type)}'`);
     const record = await this.current(instanceId);
+    if (record.spec.systemInit) await ensureLxcfs();
     if (type === 'SOFT') {
       await this.containers.restart(record.id);
       return;
