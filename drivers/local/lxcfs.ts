@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MountSpec } from '../../engine/containers/container-spec.js';
+import { readMountInfo, unmount } from '../../engine/mount/index.js';
 
 /** Debian's mount point for lxcfs. */
 export const lxcfsRoot = '/var/lib/lxcfs';
@@ -23,15 +24,14 @@ const virtualizedFiles = ['/proc/meminfo', '/proc/cpuinfo', '/proc/stat', '/proc
 
 const programs = ['/usr/bin/lxcfs', '/bin/lxcfs'];
 
-/** Whether an lxcfs is mounted at lxcfsRoot and answering (a dead one leaves a mount that fails every read). */
+/** Whether an lxcfs is mounted at lxcfsRoot (answering or not). */
+function lxcfsMounted(): boolean {
+  return readMountInfo().some((m) => m.mountPoint === lxcfsRoot && m.fsType === 'fuse.lxcfs');
+}
+
+/** Whether an lxcfs is mounted at lxcfsRoot and answering (a killed one leaves a mount that fails every read). */
 export function lxcfsServing(): boolean {
-  let mounted = false;
-  try {
-    mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => line.split(' ')[4] === lxcfsRoot && line.includes(' - fuse.lxcfs '));
-  } catch {
-    return false;
-  }
-  if (!mounted) return false;
+  if (!lxcfsMounted()) return false;
   try {
     fs.statSync(path.join(lxcfsRoot, 'proc', 'meminfo'));
     return true;
@@ -42,16 +42,21 @@ export function lxcfsServing(): boolean {
 
 let starting: Promise<boolean> | undefined;
 
-/** Makes sure lxcfs serves at lxcfsRoot, starting it when it is installed and not running; resolves whether it serves. */
+/**
+ * Makes sure lxcfs serves at lxcfsRoot, starting it when it is installed and not running;
+ * resolves whether it serves. Never rejects: without lxcfs an instance boots all the same.
+ */
 export function ensureLxcfs(): Promise<boolean> {
   if (lxcfsServing()) return Promise.resolve(true);
-  starting ??= startLxcfs().finally(() => { starting = undefined; });
+  starting ??= startLxcfs().catch(() => false).finally(() => { starting = undefined; });
   return starting;
 }
 
 async function startLxcfs(): Promise<boolean> {
   const program = programs.find((p) => fs.existsSync(p));
   if (program === undefined || !fs.existsSync('/dev/fuse')) return false;
+  // A killed lxcfs leaves its mount behind, answering ENOTCONN: detach it to mount a live one.
+  if (lxcfsMounted()) unmount(lxcfsRoot);
   fs.mkdirSync(lxcfsRoot, { recursive: true });
   // Its own session, no ties to this process: it outlives the API, as the mounts using it do.
   const child = spawn(program, ['--foreground', '--enable-cfs', lxcfsRoot], { detached: true, stdio: 'ignore' });
