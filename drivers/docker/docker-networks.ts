@@ -22,6 +22,7 @@ import type { Engine } from '../../engine/engine.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
 import type { NetworkRecord } from '../../engine/network/network.js';
 import { NetworkService } from '../../engine/network/network-service.js';
+import { contains, parseAddress, parseSubnet } from '../../engine/network/subnet.js';
 import type { SpawnNetwork } from '../compute-driver.js';
 import { InstanceLabels } from '../local/instance-labels.js';
 import type { DockerApi } from './docker-api.js';
@@ -66,7 +67,7 @@ export function resolveAttachments(engine: Engine, networks: SpawnNetwork[] | un
     } catch (err) {
       throw new InvalidArgumentError(`network '${n.network}' of the instance is not a network of this cloud`, { cause: err });
     }
-    if (n.address !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(n.address)) throw new InvalidArgumentError(`invalid IPv4 address '${n.address}' for network '${network.name}'`);
+    if (n.address !== undefined && !inSubnet(network, n.address)) throw new InvalidArgumentError(`address '${n.address}' is not an IPv4 address of network '${network.name}' (${network.subnet})`);
     if (n.mac !== undefined && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(n.mac)) throw new InvalidArgumentError(`invalid MAC address '${n.mac}'`);
     return { network, attachment: { name: dockerNetworkName(network), ...(n.address !== undefined && { address: n.address }), ...(n.mac !== undefined && { mac: n.mac.toLowerCase() }), aliases: n.aliases ?? [] } };
   });
@@ -110,6 +111,14 @@ export async function pruneDockerNetworks(api: DockerApi, names: string[], timeo
     if (!found || found.Labels?.[engineNetworkLabel] === undefined || Object.keys(found.Containers ?? {}).length > 0) continue;
     // A spawn racing us may have just joined it: the daemon refuses then, and that is fine.
     await api.json('DELETE', `/networks/${encodeURIComponent(name)}`, { timeoutMs }).catch(() => undefined);
+  }
+}
+
+function inSubnet(network: NetworkRecord, address: string): boolean {
+  try {
+    return contains(parseSubnet(network.subnet), parseAddress(address));
+  } catch {
+    return false;
   }
 }
 

@@ -10,6 +10,7 @@ import { type PrivateDockerd, startDockerd } from '../../../bench/lib/dockerd.js
 import { PowerState } from '../../../drivers/compute-driver.js';
 import { DockerComputeDriver } from '../../../drivers/docker/index.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../../engine/errors.js';
+import { NetworkService } from '../../../engine/network/network-service.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { openTestEngine, type TestEngine } from '../../helpers/test-engine.js';
 import { importFixtureImages } from '../../conformance/conformance-targets.js';
@@ -51,6 +52,7 @@ describe('drivers/docker refusals and image transfer (private dockerd)', functio
   });
 
   const containers = (): string[] => dockerd!.docker(['ps', '-a', '--format', '{{.Names}}']).split('\n').filter(Boolean);
+  const dockerNetworks = (): string[] => dockerd!.docker(['network', 'ls', '--format', '{{.Name}}']).split('\n').filter((n) => n.startsWith('intermodal-'));
   const daemonImages = (): string[] => dockerd!.docker(['images', '-q', '--no-trunc']).split('\n').filter(Boolean);
   const loadEvents = (since: number): number => dockerd!.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=image', '--filter', 'event=load', '--format', '{{.ID}}']).split('\n').filter(Boolean).length;
 
@@ -110,5 +112,32 @@ describe('drivers/docker refusals and image transfer (private dockerd)', functio
     await assert.rejects(driver.pause('i-off'), FailedPreconditionError);
     await driver.powerOff('i-off', 5);
     assert.equal((await driver.getInfo('i-off')).powerState, PowerState.SHUTDOWN, 'a second stop is not an error');
+  });
+
+  it('refuses an unknown network, leaves no docker network after a failed spawn, and gives the asked address and MAC', async () => {
+    await assert.rejects(driver.spawn(spawnRequest('i-net', { networks: [{ network: 'no-such-network' }] })), (err: Error) =>
+      err instanceof InvalidArgumentError && /not a network of this cloud/.test(err.message));
+    assert.deepEqual(dockerNetworks(), []);
+    const service = new NetworkService(t.engine.db, t.engine.config.dataDir);
+    const net = await service.create('refusal-net', { subnet: '10.232.77.0/24' });
+    try {
+      for (const address of ['10.232.77.300', '10.232.78.9']) {
+        await assert.rejects(driver.spawn(spawnRequest('i-net', { networks: [{ network: net.id, address }] })), (err: Error) =>
+          err instanceof InvalidArgumentError && /is not an IPv4 address of network 'refusal-net' \(10\.232\.77\.0\/24\)/.test(err.message));
+      }
+      assert.deepEqual(dockerNetworks(), [], 'nothing reached the daemon');
+      // The daemon refuses the injected file after the docker network was made for this instance: it goes again.
+      await assert.rejects(driver.spawn(spawnRequest('i-net', { networks: [{ network: net.id, address: '10.232.77.9' }], files: [{ path: '/bin/busybox/x', contents: Buffer.from('x') }] })), InvalidArgumentError);
+      assert.deepEqual(dockerNetworks(), []);
+      assert.deepEqual(containers(), []);
+      const info = await driver.spawn(spawnRequest('i-net', { networks: [{ network: net.id, address: '10.232.77.9', mac: 'fa:16:3e:00:00:09' }] }));
+      assert.deepEqual(info.addresses, { 'refusal-net': [{ address: '10.232.77.9', mac: 'fa:16:3e:00:00:09' }] });
+      assert.equal(info.remoteNetwork, true, 'the driver says its networks are not this machine\'s');
+      assert.deepEqual(dockerNetworks(), ['intermodal-refusal-net']);
+      await driver.destroy('i-net');
+      assert.deepEqual(dockerNetworks(), [], 'the network went with its last instance');
+    } finally {
+      await service.remove(net.id);
+    }
   });
 });
