@@ -72,14 +72,34 @@ export class DockerComputeDriver implements ComputeDriver {
     const networks = checked.networks.map((n) => n.attachment.name);
     let c: DockerContainer;
     try {
-      await ensureDockerNetworks(this.api, checked.networks.map((n) => n.network), this.timeoutMs);
-      c = await spawnOnDaemon(this.api, this.engine, checked, this.earlyExitWindowMs);
+      c = await this.spawnOnNetworks(checked);
     } catch (err) {
       // Nothing left behind: a network made for this instance alone goes with it.
       await pruneDockerNetworks(this.api, networks, this.timeoutMs).catch(() => undefined);
       throw err;
     }
     return this.info(request.instanceId, c);
+  }
+
+  /**
+   * Makes the instance's networks and the instance. The last instance of a network being
+   * destroyed meanwhile can take the network away between the two (the daemon then refuses
+   * the create, or creates and fails the start): the network is made again, once.
+   */
+  private async spawnOnNetworks(checked: ReturnType<typeof checkSpawn>): Promise<DockerContainer> {
+    const networkGone = (text: string): boolean => checked.networks.length > 0 && /network \S+ not found/i.test(text);
+    for (let attempt = 1; ; attempt++) {
+      await ensureDockerNetworks(this.api, checked.networks.map((n) => n.network), this.timeoutMs);
+      let c: DockerContainer;
+      try {
+        c = await spawnOnDaemon(this.api, this.engine, checked, this.earlyExitWindowMs);
+      } catch (err) {
+        if (attempt >= 2 || !(err instanceof NotFoundError) || !networkGone(err.message)) throw err;
+        continue;
+      }
+      if (attempt >= 2 || c.State.Status !== 'created' || !networkGone(c.State.Error)) return c;
+      await this.api.json('DELETE', `/containers/${c.Id}`, { query: { force: true, v: true } });
+    }
   }
 
   async destroy(instanceId: string): Promise<void> {

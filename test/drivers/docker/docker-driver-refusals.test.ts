@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import sinon from 'sinon';
 import { type PrivateDockerd, startDockerd } from '../../../bench/lib/dockerd.js';
 import { PowerState } from '../../../drivers/compute-driver.js';
 import { DockerComputeDriver } from '../../../drivers/docker/index.js';
@@ -137,6 +138,32 @@ describe('drivers/docker refusals and image transfer (private dockerd)', functio
       await driver.destroy('i-net');
       assert.deepEqual(dockerNetworks(), [], 'the network went with its last instance');
     } finally {
+      await service.remove(net.id);
+    }
+  });
+
+  it('makes a network again when its last instance took it away between making it and the create', async () => {
+    const service = new NetworkService(t.engine.db, t.engine.config.dataDir);
+    const net = await service.create('race-net', { subnet: '10.232.78.0/24' });
+    // The race cannot be timed for real: the daemon's network is removed (for real) just before the create.
+    const json = driver.api.json.bind(driver.api);
+    let removed = false;
+    const stub = sinon.stub(driver.api, 'json').callsFake(async (method: string, p: string, options?: Parameters<typeof json>[2]) => {
+      if (!removed && method === 'POST' && p === '/containers/create') {
+        removed = true;
+        dockerd!.docker(['network', 'rm', 'intermodal-race-net']);
+      }
+      return json(method, p, options);
+    });
+    try {
+      const info = await driver.spawn(spawnRequest('i-race', { networks: [{ network: net.id, address: '10.232.78.5' }] }));
+      assert.ok(removed, 'the network was taken away before the create');
+      assert.equal(info.powerState, PowerState.RUNNING);
+      assert.equal(info.addresses['race-net']?.[0]?.address, '10.232.78.5');
+      await driver.destroy('i-race');
+      assert.deepEqual(dockerNetworks(), []);
+    } finally {
+      stub.restore();
       await service.remove(net.id);
     }
   });
