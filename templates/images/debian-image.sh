@@ -16,8 +16,8 @@
 #
 # The cache is $INTERMODAL_DEBIAN_CACHE (default /var/cache/intermodal/debian); delete it to
 # start afresh. Needs root, debootstrap, unshare and flock (util-linux). Every mount (proc
-# for package scripts, the .deb cache) is made in a private mount namespace, so none
-# outlives the build, even a failed one.
+# and device nodes for package scripts, the .deb cache) is made in a private mount
+# namespace, so none outlives the build, even a failed one.
 
 debian_cache=${INTERMODAL_DEBIAN_CACHE:-/var/cache/intermodal/debian}
 debian_suite=bookworm
@@ -86,6 +86,9 @@ debian_rootfs() {
   unshare --mount --propagation private sh -c '
     set -e
     mount -t proc proc "$1/proc"
+    # The base has an empty /dev: package scripts (and apt, as _apt) need the usual device nodes.
+    mount -t tmpfs -o mode=755 dev "$1/dev"
+    for node in null zero full random urandom tty; do : >"$1/dev/$node" && mount --bind "/dev/$node" "$1/dev/$node"; done
     mount --bind "$2" "$1/var/cache/apt/archives"
     install() { DEBIAN_FRONTEND=noninteractive chroot "$1" apt-get -q -o Dpkg::Use-Pty=0 install -y --no-install-recommends $3; }
     install "$@" || { chroot "$1" apt-get -q update && install "$@"; }
