@@ -25,7 +25,7 @@ import { cloudConfigType, configTypeNames, multipartMimeType, softwareConfigType
 import { waitConditionHandleType, waitConditionType } from './resources/wait-condition.js';
 import { StackRunner } from './stack-runner.js';
 import { StackStore } from './stack-store.js';
-import { acceptSignal, signalTargetOf } from './wait-condition-signal.js';
+import { metadataSignalReceiver } from './wait-condition-signal.js';
 import { registerMetadataSignalReceiver } from '../network/metadata-signals.js';
 
 /** Every resource type this cloud offers. */
@@ -59,7 +59,7 @@ export function orchestrationService(compute: () => ComputeFacade, onRunner?: (r
     }), cloud.log);
     onRunner?.(runner);
     // Servers signal wait condition handles at the metadata address; the metadata server hands such POSTs here.
-    registerMetadataSignalReceiver(cloud.db, { accepts: (path) => signalTargetOf(path) !== undefined, receive: (path, token, body) => acceptSignal(store, signalTargetOf(path)!, { token }, body) });
+    registerMetadataSignalReceiver(cloud.db, metadataSignalReceiver(store));
     return {
       prefix: '/heat-api',
       catalog: { type: 'orchestration', name: 'heat', path: '/heat-api/v1/%(project_id)s' },

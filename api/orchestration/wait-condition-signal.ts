@@ -11,6 +11,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
 import { unauthorized } from '../http/api-error.js';
+import type { MetadataSignalReceiver } from '../network/metadata-signals.js';
 import type { StackStore } from './stack-store.js';
 
 const handleTypeName = 'OS::Heat::WaitConditionHandle';
@@ -59,6 +60,18 @@ export function acceptSignal(store: StackStore, target: SignalTarget, proof: { t
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthorized('The signal token is not valid for this resource.');
   }
   store.addSignal(handle.physicalId, signalBody(body));
+}
+
+/** What the metadata server hands signal POSTs to (servers send them to 169.254.169.254). */
+export function metadataSignalReceiver(store: StackStore): MetadataSignalReceiver {
+  return {
+    accepts: (path) => signalTargetOf(path) !== undefined,
+    receive: (path, token, body) => {
+      const target = signalTargetOf(path);
+      if (!target) throw new NotFoundError(`No signal URL at ${path}.`);
+      acceptSignal(store, target, { token }, body);
+    },
+  };
 }
 
 /** A signal body checked: an object (or nothing), with a status Heat knows. */
