@@ -83,6 +83,11 @@ export class NetworkFacade {
     return this.core.groupIds(ctx.projectId!, [ref])[0]!;
   }
 
+  /** The id of the port with MAC `mac` bound to server `serverId`, if any (Heat's server `addresses` name it). */
+  serverPortId(serverId: string, mac: string): string | undefined {
+    return this.core.store.portsOf({ deviceId: serverId }).find((p) => p.mac === mac)?.id;
+  }
+
   /** A security group's rules as stored. */
   rulesOf(groupId: string): RuleRow[] {
     return this.core.store.rulesOf(groupId);

@@ -40,6 +40,18 @@ function networkId(ctx: ResourceContext<HeatClients>, index: number, ref: string
   }
 }
 
+/**
+ * Heat's `addresses`: each address also in Nova's keys, with the id of its port, so a
+ * template can map a floating IP to a server booted on a network
+ * (`port_id: {get_attr: [server, addresses, NET, 0, port]}`).
+ */
+function addressesWithPorts(ctx: ResourceContext<HeatClients>, serverId: string, addresses: Record<string, Array<{ address: string; mac?: string; type?: string }>>) {
+  return Object.fromEntries(Object.entries(addresses).map(([net, list]) => [net, list.map((a) => ({
+    ...a, addr: a.address, version: 4, 'OS-EXT-IPS-MAC:mac_addr': a.mac ?? null, 'OS-EXT-IPS:type': a.type ?? 'fixed',
+    port: a.mac === undefined ? null : ctx.clients.network?.serverPortId(serverId, a.mac) ?? null,
+  }))]));
+}
+
 export const novaServerType: ResourceType<HeatClients> = {
   name: 'OS::Nova::Server',
   description: 'A Nova server: here, a container on the compute driver.',
@@ -66,7 +78,7 @@ export const novaServerType: ResourceType<HeatClients> = {
     name: { description: 'Name of the server.', type: 'string' },
     first_address: { description: 'The first address of the server, or an empty string.', type: 'string' },
     networks: { description: 'Addresses by network name.', type: 'map' },
-    addresses: { description: 'Addresses by network name, as Nova lists them.', type: 'map' },
+    addresses: { description: 'Addresses by network name, as Nova lists them, each with the id of its port.', type: 'map' },
     instance_name: { description: 'The instance name on the compute host.', type: 'string' },
     accessIPv4: { description: 'The access IPv4 address.', type: 'string' },
     accessIPv6: { description: 'The access IPv6 address.', type: 'string' },
@@ -110,7 +122,7 @@ export const novaServerType: ResourceType<HeatClients> = {
         case 'name': return server.name;
         case 'first_address': return Object.values(server.addresses)[0]?.[0]?.address ?? '';
         case 'networks': return nets(server.addresses);
-        case 'addresses': return server.addresses;
+        case 'addresses': return addressesWithPorts(ctx, server.id, server.addresses);
         case 'instance_name': return `instance-${server.id}`;
         case 'accessIPv4': return server.accessIPv4;
         case 'accessIPv6': return server.accessIPv6;

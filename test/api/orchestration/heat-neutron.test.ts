@@ -70,6 +70,7 @@ outputs:
   fip_port: { value: { get_attr: [fip, port_id] } }
   web_address: { value: { get_attr: [web, first_address] } }
   client_address: { value: { get_attr: [client, first_address] } }
+  client_port: { value: { get_attr: [client, addresses, stack-net, 0, port] } }
   subnet_cidr: { value: { get_attr: [subnet, cidr] } }
   subnet_gateway: { value: { get_attr: [subnet, gateway_ip] } }
   net_subnets: { value: { get_attr: [net, subnets] } }
@@ -90,6 +91,14 @@ describe('Heat OS::Neutron::* types with the real heat client', function () {
   const exec = (serverId: string, ...cmd: string[]) => runCli(cloud.dataDir, ['exec', `instance-${serverId}`, ...cmd]);
   // busybox-static's wget crashes (glibc's static resolver); nc speaks the HTTP request instead.
   const canFetch = async (fromId: string, address: string) => (await exec(fromId, 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${address} 80`)).stdout.includes('hello-from-stack');
+  /** Waits until the boot script's httpd answers inside the server (on its loopback, which no group filters). */
+  const httpdUp = async (serverId: string) => {
+    for (let i = 0; i < 60; i++) {
+      if (await canFetch(serverId, '127.0.0.1')) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.fail(`httpd did not start in ${serverId}`);
+  };
   const names = (list: Array<Record<string, unknown>>, key = 'Name') => list.map((x) => x[key]);
 
   before(async () => {
@@ -148,6 +157,8 @@ describe('Heat OS::Neutron::* types with the real heat client', function () {
     assert.ok(JSON.stringify(await output('app', 'port_ips')).includes(webAddress));
     const ports = json<Array<{ ID: string }>>(await os('port', 'list', '--network', netId, '-f', 'json'));
     assert.equal(ports.length, 2, 'web\'s port and the one Nova made for client');
+    const clientPorts = json<Array<{ ID: string }>>(await os('port', 'list', '--server', clientId, '-f', 'json'));
+    assert.equal(await output('app', 'client_port'), clientPorts[0]!.ID, 'the server\'s addresses attribute names its port');
 
     fipAddress = await output('app', 'fip_address') as string;
     assert.match(fipAddress, /^127\.0\.141\.\d+$/);
@@ -157,6 +168,7 @@ describe('Heat OS::Neutron::* types with the real heat client', function () {
 
     assert.equal((await exec(clientId, 'ping', '-c', '1', '-W', '3', webAddress)).code, 0, 'client pings web on the stack network');
     assert.equal((await exec(webId, 'ping', '-c', '1', '-W', '3', clientAddress)).code, 0, 'web pings client');
+    await httpdUp(webId);
     assert.equal(await canFetch(clientId, webAddress), true, 'the group\'s TCP 80 rule lets client fetch from web');
     const answer = await (await fetch(`http://${fipAddress}/`, { signal: AbortSignal.timeout(5000) })).text();
     assert.match(answer, /hello-from-stack/, 'web answers through its floating IP from the host');
@@ -261,6 +273,7 @@ outputs:
     const before = await ids();
     const fip = json(await os('floating', 'ip', 'show', address, '-f', 'json'));
     assert.equal(fip.port_id, before[1], 'the association mapped the floating IP to the port');
+    await httpdUp(before[2]!);
     const answer = await (await fetch(`http://${address}/`, { signal: AbortSignal.timeout(5000) })).text();
     assert.match(answer, /hello-from-stack/, 'the standalone rule opens port 80');
 
