@@ -1,8 +1,10 @@
 /**
  * Heat v1 under `/heat-api`, with Heat's fault format (`{"explanation", "code", "error": {"type", "message"}, "title"}`).
  *
- * LIMITATIONS against real Heat: no OS::Neutron::* and no OS::Cinder::* resource types
- * yet; no software deployments (/software_configs, OS::Heat::SoftwareDeployment); nested
+ * LIMITATIONS against real Heat: OS::Neutron::* carry the network service's limits (one
+ * IPv4 subnet per network, a port's address given when a server binds it, no routers: see
+ * api/network/neutron-api.ts), so replacing a subnet in an update fails while the old one
+ * exists; no OS::Cinder::* resource types yet; no software deployments (/software_configs, OS::Heat::SoftwareDeployment); nested
  * stacks (template resources, ResourceGroup) live in their parent resource's state, so they
  * are not stacks of their own in `stack list --nested` (they are listed by `resource list
  * --nested-depth`); update_policy (batched rolling updates) is not applied; no abandon,
