@@ -136,6 +136,8 @@ export interface InstanceInfo {
   addresses: Record<string, Array<{ address: string; mac?: string }>>;
   /** The availability zone of the host holding the instance, from a driver that spans zones. */
   availabilityZone?: string;
+  /** The name of the compute host holding the instance, from a driver of several hosts. */
+  host?: string;
   /** True when its interfaces are on another host's networking (a Docker host), out of reach of this machine's security groups and floating IPs. */
   remoteNetwork?: boolean;
 }

@@ -93,8 +93,10 @@ export class ComputeManager {
           labels: { 'org.openstack.project-id': server.projectId, 'org.openstack.user-id': server.userId }, ...networks, ...(placement && { placement }),
         });
         if (this.isGone(server.id)) return;
-        // The zone of the host it landed on (Nova's OS-EXT-AZ:availability_zone once scheduled).
-        if (info.availabilityZone !== undefined) this.servers.update(server.id, { availabilityZone: info.availabilityZone });
+        // The host it landed on and its zone (Nova's OS-EXT-SRV-ATTR:host and OS-EXT-AZ:availability_zone once scheduled).
+        if (info.availabilityZone !== undefined || info.host !== undefined) {
+          this.servers.update(server.id, { ...(info.availabilityZone !== undefined && { availabilityZone: info.availabilityZone }), ...(info.host !== undefined && { host: info.host }) });
+        }
         if (info.powerState !== PowerState.RUNNING) {
           this.servers.update(server.id, { vmState: 'error', taskState: null, ...(await this.afterInfo(server.id, info)), fault: faultOf(500, `Instance failed to start: ${info.failure ?? 'it stopped at once'}`, info.failure) });
           return;

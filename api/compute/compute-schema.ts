@@ -21,4 +21,6 @@ export const computeMigrations: readonly string[] = [
    );
    CREATE INDEX servers_project ON servers (project_id, deleted);
    CREATE TABLE quotas (project_id TEXT NOT NULL, resource TEXT NOT NULL, hard_limit INTEGER NOT NULL, PRIMARY KEY (project_id, resource));`,
+  // The compute host a server landed on, when the driver spans several (OS-EXT-SRV-ATTR:host).
+  'ALTER TABLE servers ADD COLUMN host TEXT',
 ];

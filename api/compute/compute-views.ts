@@ -57,7 +57,9 @@ function createHashHex(s: string): string {
   return createHash('sha224').update(s).digest('hex');
 }
 
-export function serverDetail(base: string, s: ServerRecord, host: string) {
+/** `host`: the API's compute host, shown for a server whose driver does not say where it landed. */
+export function serverDetail(base: string, s: ServerRecord, apiHost: string) {
+  const host = s.host ?? apiHost;
   return {
     id: s.id, name: s.name, status: statusOf(s), tenant_id: s.projectId, user_id: s.userId, metadata: s.metadata,
     hostId: hostIdOf(s.projectId, host), image: { id: s.imageId, links: links(base, undefined, 'images', s.imageId).slice(1) },

@@ -18,6 +18,8 @@ export interface ServerRecord {
   addresses: Record<string, Array<{ address: string; mac?: string; type?: 'fixed' | 'floating' }>>; fault?: ServerFault;
   vcpus: number; ram: number; disk: number;
   createdAt: Date; updatedAt: Date; launchedAt?: Date; terminatedAt?: Date;
+  /** The compute host it landed on, from a driver of several hosts. */
+  host?: string;
 }
 
 interface Row {
@@ -25,7 +27,7 @@ interface Row {
   key_name: string | null; key_data: string | null; vm_state: VmState; task_state: string | null; power_state: number;
   metadata: string; user_data: string | null; config_drive: number; availability_zone: string; access_ipv4: string; access_ipv6: string;
   security_groups: string; addresses: string; fault: string | null; vcpus: number; ram: number; disk: number;
-  created_at: number; updated_at: number; launched_at: number | null; terminated_at: number | null;
+  created_at: number; updated_at: number; launched_at: number | null; terminated_at: number | null; host: string | null;
 }
 
 const toRecord = (r: Row): ServerRecord => ({
@@ -38,13 +40,14 @@ const toRecord = (r: Row): ServerRecord => ({
   ...(r.fault !== null && { fault: JSON.parse(r.fault) as ServerFault }), vcpus: r.vcpus, ram: r.ram, disk: r.disk,
   createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at),
   ...(r.launched_at !== null && { launchedAt: new Date(r.launched_at) }), ...(r.terminated_at !== null && { terminatedAt: new Date(r.terminated_at) }),
+  ...(r.host !== null && { host: r.host }),
 });
 
 /** Fields a state change may set; `null` clears. */
 export interface ServerUpdate {
   name?: string; vmState?: VmState; taskState?: string | null; powerState?: number; metadata?: Record<string, string>;
   fault?: ServerFault | null; flavorId?: string; oldFlavorId?: string | null; imageId?: string; vcpus?: number; ram?: number; disk?: number;
-  launchedAt?: Date; accessIPv4?: string; accessIPv6?: string; addresses?: ServerRecord['addresses']; availabilityZone?: string;
+  launchedAt?: Date; accessIPv4?: string; accessIPv6?: string; addresses?: ServerRecord['addresses']; availabilityZone?: string; host?: string;
 }
 
 const columnOf: Record<keyof ServerUpdate, [string, (v: never) => unknown]> = {
@@ -54,7 +57,7 @@ const columnOf: Record<keyof ServerUpdate, [string, (v: never) => unknown]> = {
   oldFlavorId: ['old_flavor_id', (v: string | null) => v], imageId: ['image_id', (v: string) => v], vcpus: ['vcpus', (v: number) => v],
   ram: ['ram', (v: number) => v], disk: ['disk', (v: number) => v], launchedAt: ['launched_at', (v: Date) => v.getTime()],
   accessIPv4: ['access_ipv4', (v: string) => v], accessIPv6: ['access_ipv6', (v: string) => v], addresses: ['addresses', (v: object) => JSON.stringify(v)],
-  availabilityZone: ['availability_zone', (v: string) => v],
+  availabilityZone: ['availability_zone', (v: string) => v], host: ['host', (v: string) => v],
 };
 
 export interface ServerFilter {

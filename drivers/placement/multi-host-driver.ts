@@ -54,7 +54,7 @@ export class MultiHostDriver implements ComputeDriver {
     const host = await this.place(request?.resources, request?.placement);
     const info = await host.driver.spawn(request);
     this.where.set(request.instanceId, host.name);
-    return { ...info, availabilityZone: zoneOf(host) };
+    return { ...info, availabilityZone: zoneOf(host), host: host.name };
   }
 
   async destroy(instanceId: string): Promise<void> {
@@ -84,11 +84,11 @@ export class MultiHostDriver implements ComputeDriver {
   async getInfo(instanceId: string): Promise<InstanceInfo> {
     const host = await this.require(instanceId);
     try {
-      return { ...(await host.driver.getInfo(instanceId)), availabilityZone: zoneOf(host) };
+      return { ...(await host.driver.getInfo(instanceId)), availabilityZone: zoneOf(host), host: host.name };
     } catch (err) {
       if (err instanceof IntermodalError) throw err;
       // The host does not answer: the instance's state is unknown, not an API failure.
-      return { instanceId, powerState: PowerState.NOSTATE, cpuTimeNs: 0, memoryBytes: 0, maxMemoryBytes: 0, addresses: {}, availabilityZone: zoneOf(host) };
+      return { instanceId, powerState: PowerState.NOSTATE, cpuTimeNs: 0, memoryBytes: 0, maxMemoryBytes: 0, addresses: {}, availabilityZone: zoneOf(host), host: host.name };
     }
   }
 
@@ -127,7 +127,7 @@ export class MultiHostDriver implements ComputeDriver {
   /** A rebuild stays on the instance's host, as Nova's does without a new placement. */
   async rebuild(instanceId: string, request: SpawnRequest): Promise<InstanceInfo> {
     const host = await this.require(instanceId);
-    return { ...(await host.driver.rebuild(instanceId, request)), availabilityZone: zoneOf(host) };
+    return { ...(await host.driver.rebuild(instanceId, request)), availabilityZone: zoneOf(host), host: host.name };
   }
 
   /** The zones in the order their first host is configured, each with its hosts. */

@@ -104,7 +104,12 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
     assert.equal(forced['OS-EXT-AZ:availability_zone'], 'az-local');
     assert.ok((await inEngine()).includes(`instance-${forced.id}`));
     const listed = JSON.parse(await cloud!.openstack(['server', 'list', '--long', '-f', 'json'])) as Json[];
-    assert.deepEqual(Object.fromEntries(listed.map((s) => [s.Name, s['Availability Zone']])), { anywhere: 'az-local', 'local-2': 'az-local', docked: 'az-docker', forced: 'az-local' });
+    assert.deepEqual(Object.fromEntries(listed.map((s) => [s.Name, [s['Availability Zone'], s.Host]])), {
+      anywhere: ['az-local', 'here'], 'local-2': ['az-local', 'here'], docked: ['az-docker', 'dock'], forced: ['az-local', 'here'],
+    }, 'each server shows its zone and the host it landed on');
+    const shown = await show('docked');
+    assert.equal(shown['OS-EXT-SRV-ATTR:hypervisor_hostname'], 'dock');
+    assert.notEqual(shown.hostId, (await show('forced')).hostId, 'servers of one project on two hosts have two hostIds');
     await cloud!.openstack(['server', 'delete', '--wait', 'anywhere', 'local-2', 'docked', 'forced']);
     assert.deepEqual(onDaemon(), []);
     assert.deepEqual(await inEngine(), []);
