@@ -208,7 +208,7 @@ describe('Heat OS::Neutron::* types with the real heat client', function () {
     };
     const badCidr = await failed('badcidr', `heat_template_version: 2018-08-31
 resources:
-  net: { type: OS::Neutron::Net }
+  net: { type: OS::Neutron::Net, properties: { value_specs: { 'provider:network_type': vlan } } }
   sub: { type: OS::Neutron::Subnet, properties: { network: { get_resource: net }, cidr: not-a-cidr } }
 `);
     assert.match(badCidr, /resources\.sub\.properties\.cidr: .*not-a-cidr/);
@@ -231,7 +231,15 @@ resources:
     assert.match(badRule, /resources\.sg\.properties\.rules\[0\]: Invalid port range/);
     assert.deepEqual(names(json(await os('security', 'group', 'list', '-f', 'json'))), ['default'], 'the group of a refused rule is removed');
 
-    for (const name of ['badcidr', 'badnet', 'badserver', 'badrule']) await os('stack', 'delete', '--yes', '--wait', name);
+    // With rollback the stack takes its network back down itself.
+    await assert.rejects(os('stack', 'create', '--enable-rollback', '-t', path.join(work, 'badcidr.yaml'), '--wait', 'rolledback'));
+    assert.equal(json(await os('stack', 'show', 'rolledback', '-f', 'json')).stack_status, 'ROLLBACK_COMPLETE');
+    const events = json<Array<{ resource_name: string; resource_status: string; resource_status_reason: string }>>(await os('stack', 'event', 'list', 'rolledback', '-f', 'json'));
+    assert.ok(events.some((e) => e.resource_name === 'sub' && e.resource_status === 'CREATE_FAILED' && /properties\.cidr/.test(e.resource_status_reason)));
+    assert.ok(events.some((e) => e.resource_name === 'net' && e.resource_status === 'CREATE_COMPLETE' && /properties\.value_specs: ignored/.test(e.resource_status_reason)), 'the ignored value_specs are a warning in the events');
+    assert.equal(names(json(await os('network', 'list', '-f', 'json'))).length, 2, 'public, and the network of badcidr (made without rollback)');
+
+    for (const name of ['badcidr', 'badnet', 'badserver', 'badrule', 'rolledback']) await os('stack', 'delete', '--yes', '--wait', name);
     assert.deepEqual(json(await os('stack', 'list', '-f', 'json')), []);
     assert.deepEqual(names(json(await os('network', 'list', '-f', 'json'))), ['public']);
     assert.deepEqual(json(await os('port', 'list', '-f', 'json')), []);
