@@ -77,9 +77,9 @@ export const neutronFloatingIpAssociationType: ResourceType<HeatClients> = {
   name: 'OS::Neutron::FloatingIPAssociation',
   description: 'Maps an existing floating IP to a port.',
   properties: {
-    floatingip_id: { type: 'string', required: true, updateAllowed: true },
-    port_id: { type: 'string', required: true, updateAllowed: true },
-    fixed_ip_address: { type: 'string', updateAllowed: true },
+    floatingip_id: { type: 'string', required: true, updateAllowed: true, description: 'The floating IP to map.' },
+    port_id: { type: 'string', required: true, updateAllowed: true, description: 'The port it maps to.' },
+    fixed_ip_address: { type: 'string', updateAllowed: true, description: 'The port\'s address it maps to (ports have one here).' },
   },
   attributes: {
     show: { description: 'The floating IP as Neutron shows it.', type: 'map' },
