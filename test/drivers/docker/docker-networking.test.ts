@@ -88,6 +88,13 @@ describe('docker compute host: servers on Neutron networks (openstack CLI, priva
     assert.match(JSON.stringify(port['Fixed IP Addresses']), new RegExp(d1.replace(/\./g, '\\.')), 'the port\'s fixed IP is that address');
     const subnet = JSON.parse(dockerd!.docker(['network', 'inspect', `intermodal-os-${networks['dnet1']}`]))[0].IPAM.Config[0].Subnet;
     assert.equal(subnet, '10.232.41.0/24', 'the docker network has the Neutron subnet');
+
+    // Two networks: eth0 and eth1 on the host, each with its port's address.
+    await c.openstack(['server', 'create', '--image', 'netbb', '--flavor', 'm1.tiny', '--network', 'dnet1', '--network', 'dnet2', '--wait', 'm1']);
+    servers['m1'] = JSON.parse(await c.openstack(['server', 'show', 'm1', '-f', 'json'])) as Json;
+    const both = (JSON.parse(dockerd!.docker(['inspect', `instance-${servers['m1']!.id}`]))[0] as Json).NetworkSettings.Networks as Record<string, { IPAddress: string }>;
+    assert.equal(both[`intermodal-os-${networks['dnet1']}`]?.IPAddress, addressOf(servers['m1']!, 'dnet1'));
+    assert.equal(both[`intermodal-os-${networks['dnet2']}`]?.IPAddress, addressOf(servers['m1']!, 'dnet2'));
   });
 
   it('is reached at that address by another container on the docker network, and by a server of its network but not of another', () => {
@@ -98,6 +105,8 @@ describe('docker compute host: servers on Neutron networks (openstack CLI, priva
     assert.equal(dockerStatus(['exec', `instance-${servers['d2']!.id}`, 'ping', '-c', '1', '-W', '3', 'd1']), 0, 'd2 pings d1 by name');
     assert.equal(dockerStatus(['exec', `instance-${servers['d1']!.id}`, 'ping', '-c', '1', '-W', '3', addressOf(servers['d2']!, 'dnet1')]), 0, 'and d1 reaches d2');
     assert.notEqual(dockerStatus(['exec', `instance-${servers['e1']!.id}`, 'ping', '-c', '1', '-W', '2', d1]), 0, 'a server of dnet2 does not reach dnet1');
+    assert.equal(dockerStatus(['exec', `instance-${servers['m1']!.id}`, 'ping', '-c', '1', '-W', '3', d1]), 0, 'a server on both networks reaches dnet1');
+    assert.equal(dockerStatus(['exec', `instance-${servers['m1']!.id}`, 'ping', '-c', '1', '-W', '3', addressOf(servers['e1']!, 'dnet2')]), 0, 'and dnet2');
   });
 
   it('refuses a floating IP or a security group change for a server on the docker host, with the reason, and changes nothing', async () => {
@@ -117,7 +126,7 @@ describe('docker compute host: servers on Neutron networks (openstack CLI, priva
 
   it('removes the docker networks with their last server', async () => {
     assert.deepEqual(dockerNetworks().sort(), [`intermodal-os-${networks['dnet1']}`, `intermodal-os-${networks['dnet2']}`].sort());
-    await cloud!.openstack(['server', 'delete', '--wait', 'd1']);
+    await cloud!.openstack(['server', 'delete', '--wait', 'd1', 'm1']);
     assert.equal(dockerNetworks().length, 2, 'dnet1 stays while d2 is on it');
     await cloud!.openstack(['server', 'delete', '--wait', 'd2', 'e1']);
     assert.deepEqual(dockerNetworks(), []);
