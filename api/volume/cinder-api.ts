@@ -1,6 +1,6 @@
 /**
  * Cinder v3 under `/volume`: version discovery and volumes (create, list, show, update,
- * delete), enough for `openstack volume create/list/show/set/delete` and for
+ * extend, delete), enough for `openstack volume create/list/show/set/delete` and for
  * `openstack server add volume` to find its volume. Faults are Cinder's
  * (`{"itemNotFound": {"code": 404, "message": ...}}`).
  *
@@ -118,6 +118,18 @@ export async function cinderApi(app: FastifyInstance, opts: { volumes: CinderVol
         ...(body.metadata !== undefined && body.metadata !== null && { metadata: body.metadata as Record<string, string> }),
       });
       return { volume: volumeDetail(baseUrlOf(request), volume) };
+    });
+    // Volume actions: os-extend only (`openstack volume set --size`).
+    v3.post('/:project/volumes/:id/action', async (request, reply) => {
+      const { project, id } = request.params as { project: string; id: string };
+      opts.volumes.get(id, isAdmin(request.context!) ? undefined : project);
+      const body = request.body as { 'os-extend'?: { new_size?: unknown } } | undefined;
+      const extend = body?.['os-extend'];
+      if (!extend) throw badRequest(`The volume action ${Object.keys(body ?? {})[0] ?? '(none)'} is not supported here; only os-extend is.`);
+      const size = typeof extend.new_size === 'string' && /^\d+$/.test(extend.new_size) ? Number(extend.new_size) : extend.new_size;
+      if (typeof size !== 'number') throw badRequest('Invalid input for field/attribute new_size.');
+      opts.volumes.extend(id, size);
+      return reply.code(202).send();
     });
     v3.delete('/:project/volumes/:id', async (request, reply) => {
       const { project, id } = request.params as { project: string; id: string };

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { EngineDatabase } from '../metadata/database.js';
-import { backingFile, checkVolumeSize, formatVolume, mountVolume, unmountVolume } from './volume-filesystem.js';
+import { backingFile, checkVolumeSize, formatVolume, growVolume, mountVolume, unmountVolume } from './volume-filesystem.js';
 
 /** A volume as listed. */
 export interface Volume {
@@ -126,6 +126,14 @@ export class VolumeStore {
   setLabels(name: string, labels: Record<string, string>): Volume {
     this.get(name);
     this.db.prepare('UPDATE volumes SET labels = ? WHERE name = ?').run(JSON.stringify(labels), name);
+    return this.get(name);
+  }
+
+  /** Grows a sized volume to `sizeBytes`; containers that mount it see the new size at once (volume-filesystem.ts). */
+  grow(name: string, sizeBytes: number): Volume {
+    const volume = this.get(name);
+    if (volume.sizeBytes === undefined) throw new FailedPreconditionError(`volume '${name}' is a directory without a size`);
+    growVolume(volume.mountpoint, sizeBytes, this.users(name).length > 0);
     return this.get(name);
   }
 

@@ -9,7 +9,7 @@
  * other absolute path at itself (mountPathFor).
  *
  * LIMITATIONS against Cinder: no volume types, snapshots, backups, images (`imageRef`),
- * extend or transfer; one attachment per volume (no multiattach); sizes are whole GiB.
+ * shrinking or transfer; one attachment per volume (no multiattach); sizes are whole GiB.
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
@@ -102,6 +102,15 @@ export class CinderVolumes {
     if (changes.description !== undefined) labels[label.description] = changes.description;
     if (changes.metadata !== undefined) labels[label.metadata] = JSON.stringify(changes.metadata);
     return this.view(this.volumes.setLabels(volume.engineVolume, labels));
+  }
+
+  /** Grows a volume to `size` GiB, attached or not (the server sees the new size at once); it never shrinks. */
+  extend(id: string, size: number): CinderVolume {
+    const volume = this.get(id);
+    if (!Number.isInteger(size) || size > maximumVolumeGb) throw new InvalidArgumentError(`invalid volume size ${String(size)}: give a whole number of GiB up to ${maximumVolumeGb}`);
+    if (size === volume.size) return volume;
+    if (size < volume.size) throw new InvalidArgumentError(`Invalid input received: New size for extend must be greater than current size. (current: ${volume.size}, extended: ${size}).`);
+    return this.view(this.volumes.grow(volume.engineVolume, size * gib));
   }
 
   /** Deletes an available volume and its data (releasing its loop device); an unknown id is already gone. */

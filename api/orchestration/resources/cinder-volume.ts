@@ -2,8 +2,10 @@
  * OS::Cinder::Volume: a Cinder volume of `size` GiB, which here is an engine volume whose
  * filesystem has that size (translators/volume/cinder-volumes.ts): `intermodal volume ls`
  * lists it as `volume-<id>`, and writing past its size fails with ENOSPC. Name, description
- * and metadata change in place; a new size replaces it (no extend).
+ * and metadata change in place; a larger size grows it in place (offline when no server
+ * has it attached; online needs CAP_SYS_RESOURCE), a smaller one is refused.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { NotImplementedError } from '../../../engine/errors.js';
 import type { ResourceType } from '../../../translators/heat/index.js';
 import type { CinderVolume, CinderVolumes } from '../../../translators/volume/cinder-volumes.js';
@@ -30,7 +32,7 @@ export const cinderVolumeType: ResourceType<HeatClients> = {
   name: 'OS::Cinder::Volume',
   description: 'A block storage volume: a filesystem of the given size that OS::Cinder::VolumeAttachment mounts into a server.',
   properties: {
-    size: { type: 'integer', required: true, description: 'The size of the volume in GiB.', constraints: [{ kind: 'range', min: 1 }] },
+    size: { type: 'integer', required: true, description: 'The size of the volume in GiB; a larger size grows it in place (it never shrinks).', constraints: [{ kind: 'range', min: 1 }], updateAllowed: true },
     name: { type: 'string', description: 'A name for the volume.', updateAllowed: true },
     description: { type: 'string', description: 'A description of the volume.', updateAllowed: true },
     metadata: { type: 'map', description: 'Key/value metadata for the volume.', default: {}, updateAllowed: true },
@@ -65,7 +67,8 @@ export const cinderVolumeType: ResourceType<HeatClients> = {
       });
       return { physicalId: volume.id, data: {} };
     },
-    async update(ctx, state, p) {
+    async update(ctx, state, p, changed) {
+      if (changed.includes('size')) cinderOf(ctx.clients).extend(state.physicalId, p.size as number);
       cinderOf(ctx.clients).update(state.physicalId, {
         name: (p.name as string | undefined) ?? ctx.physicalName,
         description: (p.description as string | undefined) ?? '',
@@ -74,7 +77,17 @@ export const cinderVolumeType: ResourceType<HeatClients> = {
       return state;
     },
     async delete(ctx, state) {
-      cinderOf(ctx.clients).delete(state.physicalId);
+      // An attachment being deleted alongside (its dependency can be lost after a failed
+      // update) ends within moments: wait for it rather than fail the stack delete.
+      const volumes = cinderOf(ctx.clients);
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(250)) {
+        try {
+          if (volumes.get(state.physicalId).status !== 'in-use') break;
+        } catch {
+          return;
+        }
+      }
+      volumes.delete(state.physicalId);
     },
     async attribute(ctx, state, name) {
       const v = cinderOf(ctx.clients).get(state.physicalId, scopeOf(ctx.clients));

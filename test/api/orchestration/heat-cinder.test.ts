@@ -16,14 +16,14 @@ import { startTestCloud, type TestCloud } from '../../helpers/test-cloud.js';
 import { makeServerImage } from '../compute/cloud-images.js';
 
 /** A server and a 1 GiB volume, and the attachment when `mountpoint` is given; new user data replaces the server. */
-const template = (mountpoint?: string, userData = '') => `heat_template_version: 2018-08-31
+const template = (mountpoint?: string, userData = '', size = 1) => `heat_template_version: 2018-08-31
 resources:
   server:
     type: OS::Nova::Server
     properties: { image: bb, flavor: m1.tiny, user_data: ${JSON.stringify(userData)} }
   data:
     type: OS::Cinder::Volume
-    properties: { size: 1, name: data-vol, description: for the test, metadata: { purpose: test } }
+    properties: { size: ${size}, name: data-vol, description: for the test, metadata: { purpose: test } }
 ${mountpoint === undefined ? '' : `  attach:
     type: OS::Cinder::VolumeAttachment
     properties: { instance_uuid: { get_resource: server }, volume_id: { get_resource: data }, mountpoint: ${mountpoint} }
@@ -91,13 +91,21 @@ describe('Heat OS::Cinder::Volume and VolumeAttachment with the real heat client
     await cloud.openstack(['stack', 'update', '-t', file('plain.yaml', template()), '--wait', 'disk']);
     assert.equal((await sh(serverId, 'grep -c " /mnt/vdb " /proc/self/mountinfo')).stdout.trim(), '0');
     assert.equal(await output('disk', 'status'), 'available');
+    // A larger size grows the volume in place, data and all; a smaller one is refused.
+    await cloud.openstack(['stack', 'update', '-t', file('grown.yaml', template(undefined, '', 2)), '--wait', 'disk']).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${(JSON.parse(await cloud.openstack(['stack', 'show', 'disk', '-f', 'json'])) as { stack_status_reason: string }).stack_status_reason}`);
+    });
+    assert.equal(await output('disk', 'volume_id'), volumeId, 'the same volume');
+    assert.equal(await output('disk', 'size'), 2);
     // Attach again, at a path of the user's choosing.
-    await cloud.openstack(['stack', 'update', '-t', file('again.yaml', template('/srv/data')), '--wait', 'disk']);
+    await cloud.openstack(['stack', 'update', '-t', file('again.yaml', template('/srv/data', '', 2)), '--wait', 'disk']);
     assert.equal((await sh(serverId, 'cat /srv/data/file')).stdout, 'kept\n');
+    const grown = (await sh(serverId, 'df -k /srv/data | tail -1')).stdout.trim().split(/\s+/);
+    assert.ok(Number(grown[1]) > 1.9 * 1024 * 1024, `a 2 GiB filesystem now, not ${grown[1]} KiB`);
     assert.equal((await inspect(serverId)).State.Pid, before.State.Pid);
 
     // An update that replaces the server moves the attachment to the new one, data and all.
-    await cloud.openstack(['stack', 'update', '-t', file('replaced.yaml', template('/srv/data', '#!/bin/sh\necho second boot')), '--wait', 'disk']);
+    await cloud.openstack(['stack', 'update', '-t', file('replaced.yaml', template('/srv/data', '#!/bin/sh\necho second boot', 2)), '--wait', 'disk']);
     const newServerId = String(await output('disk', 'server_id'));
     assert.notEqual(newServerId, serverId, 'the server was replaced');
     assert.equal((await sh(newServerId, 'cat /srv/data/file')).stdout, 'kept\n', 'the new server sees the data');

@@ -40,6 +40,9 @@ describe('Cinder v3 with the real openstack client', function () {
     assert.equal(shown.description, 'scratch');
     await cloud.openstack(['volume', 'set', '--name', 'data', 'vol1']);
     assert.equal((await json(['volume', 'show', created.id])).name, 'data');
+    await cloud.openstack(['volume', 'set', '--size', '2', 'data']);
+    assert.equal((await json(['volume', 'show', 'data'])).size, 2, 'extended');
+    await assert.rejects(cloud.openstack(['volume', 'set', '--size', '1', 'data']), /must be greater|greater than current size|cannot shrink/);
 
     const server = await json(['server', 'create', '--image', 'bb', '--flavor', 'm1.tiny', '--wait', 'web']);
     const pid = () => runCli(cloud.dataDir, ['inspect', '-f', '{{.State.Pid}}', `instance-${server.id}`]).then((r) => r.stdout.trim());

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { attachVolume, detachVolume } from '../../../engine/containers/volume-hotplug.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../../../engine/errors.js';
 import { isMountPoint } from '../../../engine/mount/index.js';
+import { hasCapability } from '../../../engine/containers/volume-filesystem.js';
 import { busyboxSpec, useContainerService } from './service-fixture.js';
 
 const mib = 1024 * 1024;
@@ -87,6 +88,45 @@ describe('engine/containers/volume-hotplug: sized volumes mounted into running c
     await fx.svc.remove('server', { force: true, volumes: true });
     assert.deepEqual(fx.svc.volumes.attachments('disk'), [], 'the attachment ends with the container');
     assert.equal(fs.readFileSync(path.join(fx.svc.volumes.get('disk').mountpoint, 'file'), 'utf8'), 'kept\n', 'the volume survives');
+    fx.svc.volumes.remove('disk');
+    assert.deepEqual(loopDevicesUnder(fx.t.dataDir), []);
+  });
+
+  it('grows a sized volume no container uses, keeping its data, and never shrinks it', () => {
+    const volume = fx.svc.volumes.create('disk', { sizeBytes: 32 * mib });
+    fs.writeFileSync(path.join(volume.mountpoint, 'file'), 'kept');
+    const before = fs.statfsSync(volume.mountpoint);
+    assert.equal(fx.svc.volumes.grow('disk', 64 * mib).sizeBytes, 64 * mib);
+    const after = fs.statfsSync(volume.mountpoint);
+    assert.ok(after.blocks * after.bsize > 1.8 * before.blocks * before.bsize, 'the filesystem grew');
+    assert.equal(fs.readFileSync(path.join(volume.mountpoint, 'file'), 'utf8'), 'kept');
+    fs.writeFileSync(path.join(volume.mountpoint, 'big'), Buffer.alloc(40 * mib));
+    assert.throws(() => fx.svc.volumes.grow('disk', 32 * mib), /cannot shrink/);
+    assert.equal(fx.svc.volumes.get('disk').sizeBytes, 64 * mib);
+    fx.svc.volumes.remove('disk');
+    assert.deepEqual(loopDevicesUnder(fx.t.dataDir), []);
+  });
+
+  it('grows a volume a running container uses online, or refuses unchanged without CAP_SYS_RESOURCE', async () => {
+    fx.svc.volumes.create('disk', { sizeBytes: 32 * mib });
+    await fx.svc.create(busyboxSpec(['sleep', '600']), 'server');
+    const started = await fx.svc.start('server');
+    await attachVolume(fx.svc, 'server', 'disk', '/mnt/vdb');
+    await sh('server', 'echo kept > /mnt/vdb/file');
+    const sizeKb = async () => Number((await sh('server', 'df -k /mnt/vdb | tail -1')).out.trim().split(/\s+/)[1]);
+    const before = await sizeKb();
+    if (hasCapability(24)) {
+      assert.equal(fx.svc.volumes.grow('disk', 64 * mib).sizeBytes, 64 * mib);
+      assert.ok(await sizeKb() > before * 1.8, 'the filesystem grew in the container');
+    } else {
+      // This host runs without CAP_SYS_RESOURCE (a confined sandbox): the refusal must change nothing.
+      assert.throws(() => fx.svc.volumes.grow('disk', 64 * mib), /needs CAP_SYS_RESOURCE/);
+      assert.equal(fx.svc.volumes.get('disk').sizeBytes, 32 * mib);
+      assert.equal(await sizeKb(), before);
+    }
+    assert.equal((await sh('server', 'cat /mnt/vdb/file')).out, 'kept\n');
+    assert.equal((await fx.svc.get('server')).pid, started.pid);
+    await fx.svc.remove('server', { force: true });
     fx.svc.volumes.remove('disk');
     assert.deepEqual(loopDevicesUnder(fx.t.dataDir), []);
   });
