@@ -9,9 +9,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { InvalidArgumentError, NotImplementedError } from '../errors.js';
+import { sys } from '../sys/index.js';
 
 /** The compressions a layer blob may use. */
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
@@ -146,14 +149,53 @@ interface Decoder {
 const igzipDecoder: Decoder = { program: 'igzip', args: ['-dcq'], format: 'gzip' };
 const zstdDecoder: Decoder = { program: 'zstd', args: ['-dcq'], format: 'zstd' };
 
+/**
+ * Kernel buffer of the pipes to and from a decoder. The unpacker's thread reads and writes
+ * them only between its own file writes; with node's 64 KiB default the decoder stalls while
+ * it is busy, then the unpacker waits for the decoder, and the two take turns instead of
+ * overlapping (measured: 0.5 s of 1.4 s idle for a 226 MB layer). The kernel may grant less.
+ */
+const pipeCapacity = 16 * 1024 * 1024;
+
+/** The decoder's stdin and stdout as deep pipes; `childEnds` go to spawn, then are closed here. */
+function decoderPipes(): { childEnds: [number, number]; stdin: net.Socket; stdout: net.Socket } {
+  const [inRead, inWrite] = sys.pipeWithCapacity(pipeCapacity);
+  let out: [number, number];
+  try {
+    out = sys.pipeWithCapacity(pipeCapacity);
+  } catch (err) {
+    fs.closeSync(inRead);
+    fs.closeSync(inWrite);
+    throw err;
+  }
+  const [outRead, outWrite] = out;
+  return {
+    childEnds: [inRead, outWrite],
+    stdin: new net.Socket({ fd: inWrite, readable: false, writable: true }),
+    stdout: new net.Socket({ fd: outRead, readable: true, writable: false }),
+  };
+}
+
 /** `decoder` over `input`; `release` frees the source if the decoder cannot even start. */
 async function* decodedBy(decoder: Decoder, input: AsyncGenerator<Buffer>, release: () => Promise<void>): AsyncGenerator<Buffer> {
-  let child: ChildProcess;
+  let pipes: ReturnType<typeof decoderPipes>;
   try {
-    child = await started(spawn(decoder.program, decoder.args, { stdio: ['pipe', 'pipe', 'pipe'] }), decoder);
+    pipes = decoderPipes();
   } catch (err) {
     await release();
     throw err;
+  }
+  let child: ChildProcess;
+  try {
+    child = await started(spawn(decoder.program, decoder.args, { stdio: [...pipes.childEnds, 'pipe'] }), decoder);
+  } catch (err) {
+    pipes.stdin.destroy();
+    pipes.stdout.destroy();
+    await release();
+    throw err;
+  } finally {
+    // The child has its own copies now (or never will); ours would keep its stdout from ending.
+    for (const fd of pipes.childEnds) fs.closeSync(fd);
   }
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let stderr = '';
@@ -167,15 +209,17 @@ async function* decodedBy(decoder: Decoder, input: AsyncGenerator<Buffer>, relea
     child.kill('SIGKILL');
   });
   // A decoder exits early on corrupt input; the write error that follows says nothing its status does not.
-  child.stdin!.on('error', () => undefined);
-  feed.pipe(child.stdin!);
+  pipes.stdin.on('error', () => undefined);
+  feed.pipe(pipes.stdin);
   try {
-    for await (const chunk of child.stdout!) yield chunk as Buffer;
+    for await (const chunk of pipes.stdout) yield chunk as Buffer;
     const code = await exited;
     if (sourceError !== undefined) throw sourceError;
     if (code !== 0) throw new InvalidArgumentError(`layer is not valid ${decoder.format}: ${stderr.trim() || `${decoder.program} exited with status ${code}`}`);
   } finally {
     feed.destroy();
+    pipes.stdin.destroy();
+    pipes.stdout.destroy();
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 }

@@ -23,7 +23,8 @@ napi_value js_shutdown(napi_env env, napi_callback_info info);
 napi_value js_mount_into_namespace(napi_env env, napi_callback_info info);
 napi_value js_umount_in_namespace(napi_env env, napi_callback_info info);
 
-/* sys-inode-flags.c: inode flags (chattr). */
+/* sys-inode-flags.c: inode flags (chattr) and deep pipes, for the layer unpacker. */
 napi_value js_set_top_directory(napi_env env, napi_callback_info info);
+napi_value js_pipe_with_capacity(napi_env env, napi_callback_info info);
 
 #endif
