@@ -160,6 +160,10 @@ describe('Heat OS::Neutron::* types with the real heat client', function () {
     const clientPorts = json<Array<{ ID: string }>>(await os('port', 'list', '--server', clientId, '-f', 'json'));
     assert.equal(await output('app', 'client_port'), clientPorts[0]!.ID, 'the server\'s addresses attribute names its port');
 
+    for (const name of ['net', 'subnet', 'web_sg', 'web_port', 'fip']) {
+      const shown = json<{ physical_resource_id: string; attributes: { show: { id: string } } }>(await os('stack', 'resource', 'show', 'app', name, '-f', 'json'));
+      assert.equal(shown.attributes.show.id, shown.physical_resource_id, `resource show ${name} lists its attributes`);
+    }
     fipAddress = await output('app', 'fip_address') as string;
     assert.match(fipAddress, /^127\.0\.141\.\d+$/);
     assert.equal(await output('app', 'fip_port'), portId);
