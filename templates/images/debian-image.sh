@@ -66,7 +66,7 @@ debian_base() {
       || { tail -n 30 "$_work/log" >&2; exit 1; }
     # The package lists stay, so images install from the base without downloading them again.
     debian_slim "$_root" keep-lists
-    tar -C "$_root" -cf "$_base.tmp" . && mv "$_base.tmp" "$_base"
+    tar -C "$_root" -cf "$_base.tmp" . && mv "$_base.tmp" "$_base" || { rm -f "$_base.tmp"; exit 1; }
   ) 9>"$debian_cache/.lock" || return 1
   echo "$_base"
 }
