@@ -12,7 +12,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type winston from 'winston';
-import type { CinderVolumes } from '../../translators/volume/cinder-volumes.js';
+import { type CinderVolumes, defaultVolumeType } from '../../translators/volume/cinder-volumes.js';
+import { NotFoundError } from '../../engine/errors.js';
 import { badRequest, forbidden } from '../http/api-error.js';
 import { authenticate, canWrite, isAdmin, projectOf, type TokenValidator } from '../http/request-context.js';
 import { baseUrlOf, installFaults } from '../http/service-faults.js';
@@ -89,6 +90,8 @@ export async function cinderApi(app: FastifyInstance, opts: { volumes: CinderVol
     v3.post('/:project/volumes', async (request, reply) => {
       const body = (request.body as { volume?: VolumeBody } | undefined)?.volume;
       if (!body || typeof body !== 'object') throw badRequest('Missing required element \'volume\' in request body.');
+      const type = (body as { volume_type?: unknown }).volume_type;
+      if (type !== undefined && type !== null && type !== defaultVolumeType) throw new NotFoundError(`Volume type with name ${String(type)} could not be found.`);
       for (const key of ['snapshot_id', 'source_volid'] as const) if (body[key] !== undefined && body[key] !== null) throw badRequest(`${key} is not supported here: volumes start empty.`);
       if (body.multiattach === true) throw badRequest('multiattach volumes are not supported here.');
       const name = body.name ?? body.display_name;

@@ -1,5 +1,5 @@
 /** Cinder v3's volume bodies, as cinderclient and openstacksdk read them. */
-import type { CinderVolume } from '../../translators/volume/cinder-volumes.js';
+import { type CinderVolume, defaultVolumeType } from '../../translators/volume/cinder-volumes.js';
 
 const link = (base: string, v: CinderVolume) => [
   { rel: 'self', href: `${base}/volume/v3/${v.projectId}/volumes/${v.id}` },
@@ -28,7 +28,7 @@ export function volumeDetail(base: string, v: CinderVolume) {
     encrypted: false,
     multiattach: false,
     metadata: v.metadata,
-    volume_type: '__DEFAULT__',
+    volume_type: defaultVolumeType,
     snapshot_id: null,
     source_volid: null,
     consistencygroup_id: null,

@@ -54,6 +54,9 @@ const label = {
   attachment: 'org.openstack.volume.attachment',
 } as const;
 
+/** The one volume type, as Cinder names its default. */
+export const defaultVolumeType = '__DEFAULT__';
+
 /** The largest size accepted (GiB): the backing file is sparse, but mkfs still writes its tables. */
 export const maximumVolumeGb = 1024;
 

@@ -6,9 +6,9 @@
  * has it attached; online needs CAP_SYS_RESOURCE), a smaller one is refused.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NotImplementedError } from '../../../engine/errors.js';
+import { NotFoundError, NotImplementedError } from '../../../engine/errors.js';
 import type { ResourceType } from '../../../translators/heat/index.js';
-import type { CinderVolume, CinderVolumes } from '../../../translators/volume/cinder-volumes.js';
+import { type CinderVolume, type CinderVolumes, defaultVolumeType } from '../../../translators/volume/cinder-volumes.js';
 import { isAdmin, projectOf } from '../../http/request-context.js';
 import type { HeatClients } from '../heat-clients.js';
 
@@ -38,6 +38,7 @@ export const cinderVolumeType: ResourceType<HeatClients> = {
     metadata: { type: 'map', description: 'Key/value metadata for the volume.', default: {}, updateAllowed: true },
     image: { type: 'string', description: 'Not supported here: volumes start empty; giving it fails with a clear error.' },
     availability_zone: { type: 'string', description: 'Accepted and ignored: this cloud has one storage zone.' },
+    volume_type: { type: 'string', description: `The volume type; this cloud has one, ${defaultVolumeType}.` },
   },
   attributes: {
     size: { description: 'The size of the volume in GiB.', type: 'integer' },
@@ -58,6 +59,7 @@ export const cinderVolumeType: ResourceType<HeatClients> = {
   },
   handler: {
     async create(ctx, p) {
+      if (p.volume_type !== undefined && p.volume_type !== null && p.volume_type !== defaultVolumeType) throw new NotFoundError(`Volume type with name ${String(p.volume_type)} could not be found (this cloud has one type, ${defaultVolumeType}).`);
       if (p.image !== undefined && p.image !== null) throw new NotImplementedError('OS::Cinder::Volume: the image property is not supported here; volumes start empty (an ext4 filesystem)');
       const volume = cinderOf(ctx.clients).create(projectOf(ctx.clients.caller), {
         size: p.size as number,
@@ -103,7 +105,7 @@ export const cinderVolumeType: ResourceType<HeatClients> = {
         case 'created_at': return v.createdAt;
         case 'bootable': case 'encrypted': return false;
         case 'availability_zone': return 'nova';
-        case 'volume_type': return '__DEFAULT__';
+        case 'volume_type': return defaultVolumeType;
         default: return null;
       }
     },

@@ -127,6 +127,10 @@ describe('Heat OS::Cinder::Volume and VolumeAttachment with the real heat client
     const zero = template().replace('size: 1,', 'size: 0,');
     await assert.rejects(cloud.openstack(['stack', 'create', '-t', file('zero.yaml', zero), '--wait', 'zero']), /size.*(0|range|at least 1)/i);
     await cloud.openstack(['stack', 'delete', '--yes', '--wait', 'zero']).catch(() => undefined);
+    const typed = template().replace('metadata: { purpose: test } }', 'metadata: { purpose: test }, volume_type: gold }');
+    await assert.rejects(cloud.openstack(['stack', 'create', '-t', file('typed.yaml', typed), '--wait', 'typed']), /CREATE_FAILED/);
+    assert.match((JSON.parse(await cloud.openstack(['stack', 'show', 'typed', '-f', 'json'])) as { stack_status_reason: string }).stack_status_reason, /Volume type with name gold could not be found/);
+    await cloud.openstack(['stack', 'delete', '--yes', '--wait', 'typed']);
 
     const unknown = `heat_template_version: 2018-08-31
 resources:
