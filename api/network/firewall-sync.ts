@@ -41,6 +41,8 @@ export class FirewallSync {
   private queued?: Promise<void>;
   /** The ruleset last applied to each interface (by endpoint id, new at every attach), so an unchanged one is not applied again. */
   private readonly applied = new Map<string, string>();
+  /** The floating IP table's content last applied, so a boot whose start applied it already does not apply it again. */
+  private appliedFloating?: string;
 
   /**
    * Applies everything again (after a run under way); resolves when applied. Many servers
@@ -103,7 +105,12 @@ export class FirewallSync {
     }
     // The metadata route exists while any server has a port, and goes with the last one.
     const metadata = this.metadataPort !== undefined && servers.size > 0 ? { port: this.metadataPort, bridges: `${this.engine.names.bridge('')}*` } : undefined;
-    await applyFloatingIps(this.floatingTable, mappings, metadata);
+    const floating = JSON.stringify({ mappings, metadata });
+    if (floating !== this.appliedFloating) {
+      this.appliedFloating = undefined;
+      await applyFloatingIps(this.floatingTable, mappings, metadata);
+      this.appliedFloating = floating;
+    }
     for (const serverId of servers.keys()) if (only === undefined || serverId === only) this.onAddresses?.(serverId, serverAddresses(this.store, serverId));
     if (only !== undefined) return;
     const live = new Set(endpoints.map((e) => e.id));

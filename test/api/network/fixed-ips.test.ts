@@ -31,6 +31,13 @@ describe('fixed IPs chosen by the user', function () {
   };
   const exec = (server: string, ...cmd: string[]) => runCli(cloud.dataDir, ['exec', `instance-${ids[server]}`, ...cmd]);
   const shownAddresses = async (server: string) => JSON.stringify(json<{ addresses: unknown }>(await os('server', 'show', server, '-f', 'json')).addresses);
+  const waitForStatus = async (server: string, status: string) => {
+    for (let i = 0; i < 60; i++) {
+      if (json<{ status: string }>(await os('server', 'show', server, '-f', 'json')).status === status) return;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    assert.fail(`${server} did not reach ${status}`);
+  };
   const portCount = async () => json<unknown[]>(await os('port', 'list', '-f', 'json')).length;
   const serverNames = async () => json<Array<{ Name: string }>>(await os('server', 'list', '-f', 'json')).map((s) => s.Name).sort();
   /** A port create straight to Neutron: its status and fault type. */
@@ -64,6 +71,12 @@ describe('fixed IPs chosen by the user', function () {
     assert.match(await shownAddresses('s60'), /10\.231\.42\.60/);
     assert.match((await exec('s60', 'ip', '-4', 'addr', 'show', 'eth0')).stdout, /inet 10\.231\.42\.60\/24/);
     assert.equal((await exec('s60', 'ping', '-c', '1', '-W', '3', '10.231.42.50')).code, 0, 'the two reach each other at the chosen addresses');
+
+    await os('server', 'stop', 's50');
+    await waitForStatus('s50', 'SHUTOFF');
+    await os('server', 'start', 's50');
+    await waitForStatus('s50', 'ACTIVE');
+    assert.match((await exec('s50', 'ip', '-4', 'addr', 'show', 'eth0')).stdout, /inet 10\.231\.42\.50\/24/, 'the address survives a stop and start');
   });
 
   it('refuses, with Neutron\'s fault types, ports outside the subnet, on the gateway, the broadcast or an address in use; nothing is made', async () => {
