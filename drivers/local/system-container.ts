@@ -8,6 +8,7 @@
  * - a cgroup namespace with its own writable name=systemd tree and setuid programs that
  *   work (the engine's systemInit, engine/runtime/spec/system-init.ts);
  * - SIGRTMIN+3 as the stop signal: systemd's "halt", a clean shutdown of every service;
+ * - a terminal as /dev/console, where systemd shows its boot (the server's console log);
  * - lxcfs's /proc files (lxcfs.ts) and a cpuset of as many CPUs as the flavor has vCPUs,
  *   so `free` and `nproc` inside report the flavor, not the host.
  * The boot script (cloud-config) still runs first: it wraps /sbin/init as it wraps a command.
@@ -42,6 +43,8 @@ export function systemContainerSpec(spec: ContainerSpec, instanceId: string, vcp
     mounts: [...spec.mounts, ...lxcfs.filter((m) => !taken.has(m.destination))],
     stopSignal: haltSignal,
     systemInit: true,
+    // A terminal is the machine's /dev/console: systemd prints its boot there, the console log.
+    tty: true,
     ...(cpus !== undefined && { cpusetCpus: cpus }),
   };
 }

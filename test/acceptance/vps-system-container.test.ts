@@ -83,6 +83,8 @@ describe('VPS: system containers with systemd, SSH and lxcfs, with the real open
     assert.equal((await ssh(key, 'root', fixed, 'systemctl is-system-running --wait')).trim(), 'running');
     assert.match(await ssh(key, 'root', fixed, 'systemctl is-active ssh'), /^active/);
     assert.equal((await ssh(key, 'root', fixed, 'hostname')).trim(), 'vps1');
+    // The console log shows the machine's boot, as a VM's serial console would.
+    assert.match(await os('console', 'log', 'show', 'vps1'), /Welcome to .*Debian GNU\/Linux 12/);
   });
 
   it('is reachable with ssh through a floating IP on the host loopback', async () => {
