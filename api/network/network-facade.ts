@@ -83,9 +83,9 @@ export class NetworkFacade {
     return this.core.groupIds(ctx.projectId!, [ref])[0]!;
   }
 
-  /** The id of the port with MAC `mac` bound to server `serverId`, if any (Heat's server `addresses` name it). */
-  serverPortId(serverId: string, mac: string): string | undefined {
-    return this.core.store.portsOf({ deviceId: serverId }).find((p) => p.mac === mac)?.id;
+  /** The ports bound to server `serverId`: ids, networks and MACs (Heat's server `addresses` name them). */
+  serverPorts(serverId: string): Array<{ id: string; networkId: string; mac: string }> {
+    return this.core.store.portsOf({ deviceId: serverId }).map((p) => ({ id: p.id, networkId: p.network_id, mac: p.mac }));
   }
 
   /** A security group's rules as stored. */

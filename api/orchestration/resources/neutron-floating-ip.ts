@@ -112,3 +112,19 @@ async function dissociate(ctx: ResourceContext<HeatClients>, data: Json): Promis
   const fip = neutron.show(ctx.clients.caller, 'floatingips', String(data.floatingIpId));
   if (fip && fip.port_id === data.portId) await neutron.update(ctx.clients.caller, 'floatingips', String(data.floatingIpId), { port_id: null });
 }
+
+/**
+ * Heat's `floating_ip` in a server's `networks` items: maps each named floating IP to the
+ * server's port on that item's port or network, once the server is up.
+ */
+export async function associateFloatingIps(ctx: ResourceContext<HeatClients>, serverId: string, networks: Array<Record<string, unknown>>): Promise<void> {
+  for (const [i, item] of networks.entries()) {
+    if (item.floating_ip === undefined || item.floating_ip === null) continue;
+    const neutron = neutronOf(ctx);
+    const ports = neutron.serverPorts(serverId);
+    const network = item.network === undefined ? undefined : neutron.networkId(ctx.clients.caller, String(item.network));
+    const port = item.port !== undefined ? ports.find((p) => p.id === String(item.port)) : ports.find((p) => p.networkId === network);
+    if (!port) throw new Error(`${propertyPath(ctx, `networks[${i}].floating_ip`)}: the item names no network or port of the server to map it to`);
+    await neutronCall(ctx, () => neutron.update(ctx.clients.caller, 'floatingips', String(item.floating_ip), { port_id: port.id }), { blame: `networks[${i}].floating_ip` });
+  }
+}

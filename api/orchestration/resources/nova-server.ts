@@ -7,6 +7,7 @@
 import type { ResourceContext, ResourceType } from '../../../translators/heat/index.js';
 import type { HeatClients } from '../heat-clients.js';
 import { bootableUserData } from './boot-user-data.js';
+import { associateFloatingIps } from './neutron-floating-ip.js';
 
 const nets = (addresses: Record<string, Array<{ address: string }>>) =>
   Object.fromEntries(Object.entries(addresses).map(([net, list]) => [net, list.map((a) => a.address)]));
@@ -48,7 +49,7 @@ function networkId(ctx: ResourceContext<HeatClients>, index: number, ref: string
 function addressesWithPorts(ctx: ResourceContext<HeatClients>, serverId: string, addresses: Record<string, Array<{ address: string; mac?: string; type?: string }>>) {
   return Object.fromEntries(Object.entries(addresses).map(([net, list]) => [net, list.map((a) => ({
     ...a, addr: a.address, version: 4, 'OS-EXT-IPS-MAC:mac_addr': a.mac ?? null, 'OS-EXT-IPS:type': a.type ?? 'fixed',
-    port: a.mac === undefined ? null : ctx.clients.network?.serverPortId(serverId, a.mac) ?? null,
+    port: ctx.clients.network?.serverPorts(serverId).find((port) => port.mac === a.mac)?.id ?? null,
   }))]));
 }
 
@@ -65,7 +66,7 @@ export const novaServerType: ResourceType<HeatClients> = {
     metadata: { type: 'map', description: 'Server metadata.', default: {}, updateAllowed: true },
     networks: {
       type: 'list', default: [],
-      description: 'Interfaces: [{network: id}], [{port: id}] (with fixed_ip), or [{allocate_network: none|auto}]; empty: the project\'s default network.',
+      description: 'Interfaces: [{network: id}], [{port: id}] (with fixed_ip; floating_ip: a floating IP id to map to it), or [{allocate_network: none|auto}]; empty: the project\'s default network.',
     },
     security_groups: { type: 'list', default: [] },
     availability_zone: { type: 'string' },
@@ -103,6 +104,12 @@ export const novaServerType: ResourceType<HeatClients> = {
         ...(Array.isArray(p.security_groups) && p.security_groups.length > 0 && { security_groups: (p.security_groups as string[]).map((name) => ({ name })) }),
         ...(p.admin_pass !== undefined && { adminPass: p.admin_pass }),
       });
+      try {
+        await associateFloatingIps(ctx, server.id, p.networks as Array<Record<string, unknown>>);
+      } catch (err) {
+        await compute.deleteServer(server.id);
+        throw err;
+      }
       return { physicalId: server.id, data: {} };
     },
     async update(ctx, state, p, changed) {

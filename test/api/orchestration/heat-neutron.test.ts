@@ -275,6 +275,10 @@ resources:
     depends_on: web_rule
     properties: { image: netbb, flavor: m1.tiny, networks: [{ port: { get_resource: port } }], user_data_format: RAW, user_data: ${JSON.stringify(webScript)} }
   fip: { type: OS::Neutron::FloatingIP, properties: { floating_network: public } }
+  other_fip: { type: OS::Neutron::FloatingIP, properties: { floating_network: public } }
+  other:
+    type: OS::Nova::Server
+    properties: { image: netbb, flavor: m1.tiny, networks: [{ network: { get_resource: net }, floating_ip: { get_resource: other_fip } }] }
   assoc: { type: OS::Neutron::FloatingIPAssociation, properties: { floatingip_id: { get_resource: fip }, port_id: { get_resource: port } } }
 outputs:
   address: { value: { get_attr: [fip, floating_ip_address] } }
@@ -288,6 +292,9 @@ outputs:
     await httpdUp(before[2]!);
     const answer = await (await fetch(`http://${address}/`, { signal: AbortSignal.timeout(5000) })).text();
     assert.match(answer, /hello-from-stack/, 'the standalone rule opens port 80');
+    const otherFip = json(await os('floating', 'ip', 'show', await resourceId('assoc', 'other_fip'), '-f', 'json'));
+    const otherPorts = json<Array<{ ID: string }>>(await os('port', 'list', '--server', await resourceId('assoc', 'other'), '-f', 'json'));
+    assert.equal(otherFip.port_id, otherPorts[0]!.ID, 'a server\'s networks item maps its floating_ip to the server\'s port on that network');
 
     await os('stack', 'update', '-t', template, '--parameter', 'open=false', '--parameter', 'net_name=renamed-net', '--wait', 'assoc');
     assert.deepEqual(await ids(), before, 'network, port, server and floating IP updated in place');
