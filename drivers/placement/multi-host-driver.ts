@@ -153,6 +153,11 @@ export class MultiHostDriver implements ComputeDriver {
     };
   }
 
+  /** Every host that can run a pre-start hook runs this one at its instances' starts. */
+  setPrestartHook(hook: (instanceId: string, addresses: InstanceInfo['addresses']) => Promise<void>): void {
+    for (const host of this.hosts) host.driver.setPrestartHook?.(hook);
+  }
+
   /** One entry per host that answers, named by its configured name. */
   async listHosts(): Promise<AvailableResource[]> {
     const results = await Promise.all(this.hosts.map(async (host) => {
