@@ -9,6 +9,7 @@ import { ApiError } from '../http/api-error.js';
 import { baseUrlOf, installFaults } from '../http/service-faults.js';
 import type { ComputeDeps } from './compute-deps.js';
 import { registerFlavorAndKeypairRoutes } from './flavor-keypair-routes.js';
+import { registerHostRoutes } from './host-routes.js';
 import { registerQuotaAndLimitRoutes } from './quota-limit-routes.js';
 import { registerServerActionRoutes } from './server-action-routes.js';
 import { registerServerRoutes } from './server-routes.js';
@@ -61,5 +62,6 @@ export async function computeApi(app: FastifyInstance, opts: { deps: ComputeDeps
     registerVolumeAttachmentRoutes(v2, opts.deps);
     registerFlavorAndKeypairRoutes(v2, opts.deps);
     registerQuotaAndLimitRoutes(v2, opts.deps);
+    registerHostRoutes(v2, opts.deps);
   }, { prefix: '/v2.1' });
 }

@@ -73,6 +73,15 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
       ['az-local', 'available', 'here', 'nova-compute'],
       ['az-docker', 'available', 'dock', 'nova-compute'],
     ]);
+    const services = JSON.parse(await cloud!.openstack(['compute', 'service', 'list', '-f', 'json'])) as Json[];
+    assert.deepEqual(services.map((r) => [r.Binary, r.Host, r.Zone, r.Status, r.State]), [
+      ['nova-compute', 'here', 'az-local', 'enabled', 'up'],
+      ['nova-compute', 'dock', 'az-docker', 'enabled', 'up'],
+    ]);
+    const aggregate = JSON.parse(await cloud!.openstack(['aggregate', 'show', 'az-docker', '-f', 'json'])) as Json;
+    assert.equal(aggregate.availability_zone, 'az-docker');
+    assert.deepEqual(aggregate.hosts, ['dock'], 'a zone is an aggregate of its hosts, as Nova models it');
+    await assert.rejects(cloud!.openstack(['aggregate', 'create', '--zone', 'az-new', 'agg']), /501.*configured in compute-hosts\.yaml/s);
     await cloud!.openstack(['project', 'create', 'az-tenant']);
     await cloud!.openstack(['user', 'create', '--project', 'az-tenant', '--password', 'pw-z', 'zed']);
     await cloud!.openstack(['role', 'add', '--project', 'az-tenant', '--user', 'zed', 'member']);
@@ -153,6 +162,8 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
       ['az-local', 'available', 'here', 'enabled :-)'],
       ['az-docker', 'not available', 'dock', 'enabled XXX'],
     ]);
+    const services = JSON.parse(await cloud!.openstack(['compute', 'service', 'list', '-f', 'json'])) as Json[];
+    assert.deepEqual(services.map((r) => [r.Host, r.State]), [['here', 'up'], ['dock', 'down']]);
     // New servers go where a host answers; a zone whose hosts do not answer has no valid host.
     await cloud!.openstack(['server', 'create', '--image', imageId, '--flavor', 'm1.tiny', '--availability-zone', 'az-docker', 'stranded']);
     await until('ERROR', async () => (await show('stranded')).status === 'ERROR');
