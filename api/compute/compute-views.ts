@@ -57,8 +57,11 @@ function createHashHex(s: string): string {
   return createHash('sha224').update(s).digest('hex');
 }
 
-/** `host`: the API's compute host, shown for a server whose driver does not say where it landed. */
-export function serverDetail(base: string, s: ServerRecord, apiHost: string) {
+/**
+ * `host`: the API's compute host, shown for a server whose driver does not say where it
+ * landed; `volumeIds`: the Cinder volumes attached to it.
+ */
+export function serverDetail(base: string, s: ServerRecord, apiHost: string, volumeIds: string[] = []) {
   const host = s.host ?? apiHost;
   return {
     id: s.id, name: s.name, status: statusOf(s), tenant_id: s.projectId, user_id: s.userId, metadata: s.metadata,
@@ -73,7 +76,7 @@ export function serverDetail(base: string, s: ServerRecord, apiHost: string) {
     'OS-SRV-USG:terminated_at': null,
     'OS-EXT-SRV-ATTR:host': host, 'OS-EXT-SRV-ATTR:instance_name': `instance-${s.id}`, 'OS-EXT-SRV-ATTR:hypervisor_hostname': host,
     'OS-EXT-STS:task_state': s.taskState ?? null, 'OS-EXT-STS:vm_state': s.vmState, 'OS-EXT-STS:power_state': s.powerState,
-    'os-extended-volumes:volumes_attached': [],
+    'os-extended-volumes:volumes_attached': volumeIds.map((id) => ({ id })),
     security_groups: s.securityGroups.map((name) => ({ name })),
     ...(s.fault !== undefined && s.vmState === 'error' && { fault: s.fault }),
   };

@@ -52,12 +52,14 @@ describe('Cinder v3 with the real openstack client', function () {
     const attached = await json(['volume', 'show', 'data']);
     assert.equal(attached.status, 'in-use');
     assert.match(JSON.stringify(attached.attachments), new RegExp(`${server.id}.*/dev/vdb|/dev/vdb.*${server.id}`));
+    assert.match(JSON.stringify((await json(['server', 'show', 'web'])).volumes_attached), new RegExp(attached.id), 'server show lists the volume');
     const write = await runCli(cloud.dataDir, ['exec', `instance-${server.id}`, 'sh', '-c', 'echo hello > /mnt/vdb/f && cat /mnt/vdb/f']);
     assert.equal(write.stdout, 'hello\n');
     await assert.rejects(cloud.openstack(['volume', 'delete', 'data']), /attached/, 'an attached volume is not deleted');
 
     await cloud.openstack(['server', 'remove', 'volume', 'web', 'data']);
     assert.equal((await json(['volume', 'show', 'data'])).status, 'available');
+    assert.doesNotMatch(JSON.stringify((await json(['server', 'show', 'web'])).volumes_attached), new RegExp(attached.id));
     assert.equal((await runCli(cloud.dataDir, ['exec', `instance-${server.id}`, 'test', '-e', '/mnt/vdb/f'])).code, 1, 'unmounted inside');
     await cloud.openstack(['server', 'delete', '--wait', 'web']);
     await cloud.openstack(['volume', 'delete', 'data']);
