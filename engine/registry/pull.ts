@@ -2,9 +2,10 @@
  * `pull`: brings an image from a registry into the store exactly as `load` would record it
  * (the image ID is the config digest, as Docker's). Blobs download in parallel (bounded),
  * each streamed into the content store, which verifies digest and size before the blob
- * becomes visible; a blob already stored is not fetched again. Each layer is unpacked as
- * soon as it and the layers below it have arrived. All or nothing: on any failure the
- * other downloads are stopped and what this pull stored is collected again.
+ * becomes visible; a blob already stored is not fetched again. Each layer is unpacked from
+ * its bytes as they arrive (blob-tee.ts) and kept once its blob is verified and the layers
+ * below it are recorded. All or nothing: on any failure the other downloads are stopped and
+ * what this pull stored is collected again.
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Engine } from '../engine.js';
