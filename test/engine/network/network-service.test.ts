@@ -3,7 +3,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { type EngineDatabase, openDatabase } from '../../../engine/metadata/database.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../../engine/errors.js';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../../engine/errors.js';
 import { NetworkService } from '../../../engine/network/network-service.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { type TestNamespace, deleteNamespaces, makeNamespace, readFrom, runIn, startReplyServer, startUdpEcho, stopProcess, unusedSubnet } from './netns-fixture.js';
@@ -201,6 +201,20 @@ describe('engine/network/network-service (real bridges, veths, nftables)', funct
     const [link] = JSON.parse((await runIn(a, ['ip', '-j', 'link', 'show', 'eth0'])).stdout) as { address: string; mtu: number }[];
     assert.deepEqual([link!.address, link!.mtu], ['fa:16:3e:12:34:56', 1400]);
     await assert.rejects(svc.attach(container('badmac'), ns().path, [{ network: 'small', mac: 'fa:16:3e:zz:00:01' }]), /invalid MAC/);
+  });
+
+  it('takes a chosen address (Neutron\'s fixed IP), and refuses one in use, the gateway or one outside the subnet', async () => {
+    const { third, cidr } = unusedSubnet();
+    await network('chosen', { subnet: cidr });
+    const a = ns();
+    const { endpoints } = await svc.attach(container('fixed'), a.path, [{ network: 'chosen', address: `10.98.${third}.77` }]);
+    assert.equal(endpoints[0]!.address, `10.98.${third}.77`);
+    assert.match((await runIn(a, ['ip', '-4', 'addr', 'show', 'eth0'])).stdout, new RegExp(`inet 10\\.98\\.${third}\\.77/24`));
+    await assert.rejects(svc.attach(container('dup'), ns().path, [{ network: 'chosen', address: `10.98.${third}.77` }]), AlreadyExistsError);
+    await assert.rejects(svc.attach(container('gw'), ns().path, [{ network: 'chosen', address: `10.98.${third}.1` }]), AlreadyExistsError);
+    await assert.rejects(svc.attach(container('out'), ns().path, [{ network: 'chosen', address: `10.98.${third}.255` }]), InvalidArgumentError);
+    await assert.rejects(svc.attach(container('bad'), ns().path, [{ network: 'chosen', address: '10.98.300.1' }]), InvalidArgumentError);
+    assert.deepEqual(svc.store.allEndpoints().map((e) => e.containerName), ['fixed']);
   });
 
   it('refuses bad requests and leaves nothing behind', async () => {
