@@ -107,9 +107,10 @@ debian_archive() {
   _store=$(mktemp -d "${TMPDIR:-/tmp}/image-store.XXXXXX")
   tar -C "$_dir" -cf "$_store/rootfs.tar" . \
     && node "$_cli" --data-dir "$_store/data" import "$@" -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$_store/rootfs.tar" "templates/$_name:latest" >/dev/null \
-    && node "$_cli" --data-dir "$_store/data" save -o "$_out.tmp" "templates/$_name:latest" \
-    && mv "$_out.tmp" "$_out"
+    && node "$_cli" --data-dir "$_store/data" save -o "$_out.$$.tmp" "templates/$_name:latest" \
+    && mv "$_out.$$.tmp" "$_out"
   _rc=$?
-  rm -rf "$_store"
+  # Each build writes its own temporary name: two building the same OUT each end with a whole archive.
+  rm -rf "$_store" "$_out.$$.tmp"
   return $_rc
 }
