@@ -171,6 +171,9 @@ export interface VolumeRef {
   engineVolume: string;
 }
 
+/** What the network service runs at an instance's start, before its first process (see setPrestartHook). */
+export type PrestartHook = (instanceId: string, addresses: InstanceInfo['addresses']) => Promise<void>;
+
 /** The driver interface. All methods are async and idempotent where Nova's are. */
 export interface ComputeDriver {
   /** A short name: 'local', 'docker'. */
@@ -217,6 +220,7 @@ export interface ComputeDriver {
    * interfaces exist and before its first process runs, given the addresses it got; the
    * network service applies the instance's security groups there. A throw fails the start.
    * A driver without it starts instances unfiltered until the API applies the groups after.
+   * One hook per driver: a later call replaces it, `undefined` removes it (the API, closing).
    */
-  setPrestartHook?(hook: (instanceId: string, addresses: InstanceInfo['addresses']) => Promise<void>): void;
+  setPrestartHook?(hook: PrestartHook | undefined): void;
 }

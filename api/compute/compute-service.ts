@@ -30,8 +30,6 @@ export function computeService(options: ComputeServiceOptions, onReady?: (deps: 
     const images = options.images(cloud);
     const networking = () => serverNetworkingOf(cloud);
     const manager = new ComputeManager(servers, options.driver, images, cloud.log, networking);
-    // Security groups are put on an instance's interfaces before its first process runs.
-    options.driver.setPrestartHook?.(async (serverId, addresses) => networking()?.prestart?.(serverId, addresses));
     if ((options.powerSyncIntervalMs ?? 2000) > 0) manager.startPowerSync(options.powerSyncIntervalMs ?? 2000);
     const deps: ComputeDeps = {
       tokens: cloud.identity.tokens, servers, flavors: new FlavorStore(cloud.db), keypairs: new KeypairStore(cloud.db),
@@ -41,7 +39,13 @@ export function computeService(options: ComputeServiceOptions, onReady?: (deps: 
     return {
       prefix: '/compute',
       catalog: { type: 'compute', name: 'nova', path: '/compute/v2.1' },
-      plugin: async (app) => computeApi(app, { deps, log: cloud.log }),
+      plugin: async (app) => {
+        // Security groups are put on an instance's interfaces before its first process runs;
+        // a closed API leaves the driver (and the container service it shares) without its hook.
+        options.driver.setPrestartHook?.(async (serverId, addresses) => networking()?.prestart?.(serverId, addresses));
+        app.addHook('onClose', async () => options.driver.setPrestartHook?.(undefined));
+        await computeApi(app, { deps, log: cloud.log });
+      },
     };
   };
 }

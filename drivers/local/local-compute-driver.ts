@@ -18,7 +18,7 @@ import { readLog } from '../../engine/containers/container-log.js';
 import type { Engine } from '../../engine/engine.js';
 import { InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
 import { commitSnapshot } from '../../engine/images/commit-snapshot.js';
-import type { AvailableResource, ComputeDriver, InstanceInfo, InstanceResources, SnapshotResult, SpawnRequest } from '../compute-driver.js';
+import type { AvailableResource, ComputeDriver, InstanceInfo, InstanceResources, PrestartHook, SnapshotResult, SpawnRequest } from '../compute-driver.js';
 import { applyCgroupLimits, applyCpuset } from './cgroup-limits.js';
 import { replaceContainerSpec } from './container-spec-update.js';
 import { containerName, instanceIdOf, resourceLabels, resourcesOf } from './instance-labels.js';
@@ -48,22 +48,29 @@ const live = new Set(['running', 'paused', 'restarting']);
 export class LocalComputeDriver implements ComputeDriver {
   readonly type = 'local';
   private readonly earlyExitWindowMs: number;
+  private prestart?: PrestartHook;
+  private prestartSet = false;
 
   constructor(private readonly containers: ContainerService, private readonly engine: Engine, options: LocalComputeDriverOptions = {}) {
     this.earlyExitWindowMs = options.earlyExitWindowMs ?? 300;
   }
 
   /**
-   * Registered once with the container service: each start of one of this driver's
-   * instances calls `hook` with the addresses its interfaces got, before its process runs.
+   * Each start of one of this driver's instances calls the hook with the addresses its
+   * interfaces got, before its process runs. The container service (shared, and outliving
+   * an API that closes) gets one forwarder per driver, which does nothing once the hook is removed.
    */
-  setPrestartHook(hook: (instanceId: string, addresses: InstanceInfo['addresses']) => Promise<void>): void {
+  setPrestartHook(hook: PrestartHook | undefined): void {
+    const first = !this.prestartSet;
+    this.prestart = hook;
+    this.prestartSet = true;
+    if (!first) return;
     this.containers.addPrestartHook(async (record, endpoints) => {
       const instanceId = instanceIdOf(record);
-      if (instanceId === undefined) return;
+      if (instanceId === undefined || this.prestart === undefined) return;
       const addresses: InstanceInfo['addresses'] = {};
       for (const e of endpoints) (addresses[e.networkName] ??= []).push({ address: e.address, mac: e.mac });
-      await hook(instanceId, addresses);
+      await this.prestart(instanceId, addresses);
     });
   }
 

@@ -16,7 +16,7 @@ import { FailedPreconditionError, IntermodalError, NotFoundError } from '../../e
 import { PlacementMemory } from './placement-memory.js';
 import { NotImplementedError } from '../../engine/errors.js';
 import type { VolumeRef } from '../compute-driver.js';
-import { type AvailabilityZone, type AvailableResource, type ComputeDriver, type InstanceInfo, type InstanceResources, type PlacementRequest, PowerState, type SnapshotResult, type SpawnRequest } from '../compute-driver.js';
+import { type AvailabilityZone, type AvailableResource, type ComputeDriver, type InstanceInfo, type InstanceResources, type PlacementRequest, type PrestartHook, PowerState, type SnapshotResult, type SpawnRequest } from '../compute-driver.js';
 
 /** A named compute host. */
 export interface ComputeHost {
@@ -154,7 +154,7 @@ export class MultiHostDriver implements ComputeDriver {
   }
 
   /** Every host that can run a pre-start hook runs this one at its instances' starts. */
-  setPrestartHook(hook: (instanceId: string, addresses: InstanceInfo['addresses']) => Promise<void>): void {
+  setPrestartHook(hook: PrestartHook | undefined): void {
     for (const host of this.hosts) host.driver.setPrestartHook?.(hook);
   }
 
