@@ -36,14 +36,16 @@ if [ ! -f "$out" ]; then
     sys-kernel-debug.mount sys-kernel-tracing.mount systemd-remount-fs.service getty@tty1.service console-getty.service; do
     ln -sf /dev/null "$root/etc/systemd/system/$unit"
   done
-  # No package cache, no device nodes (the runtime makes /dev) in the image.
-  rm -rf "$root/var/cache/apt/archives"/*.deb "$root/var/lib/apt/lists"/* "$root/dev"/*
+  # No package cache, no device nodes (the runtime makes /dev), no documentation in the image.
+  rm -rf "$root/var/cache/apt/archives"/*.deb "$root/var/lib/apt/lists"/* "$root/dev"/* \
+    "$root/usr/share/doc"/* "$root/usr/share/man"/* "$root/usr/share/info"/* "$root/usr/share/locale"/*
   tar -C "$root" -cf "$work/rootfs.tar" .
   ref="templates/$(basename "$out" .tar):latest"
   # SIGRTMIN+3 (37) is systemd's "halt": a graceful power-off. As a number: runc does not know its name.
   node "$cli" --data-dir "$work/store" import -c 'CMD ["/sbin/init"]' -c 'STOPSIGNAL 37' \
     -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$work/rootfs.tar" "$ref" >/dev/null
-  node "$cli" --data-dir "$work/store" save -o "$out.tmp" "$ref"
-  mv "$out.tmp" "$out"
+  # A name of its own: two jobs building at once each finish with a whole archive.
+  node "$cli" --data-dir "$work/store" save -o "$out.$$.tmp" "$ref"
+  mv "$out.$$.tmp" "$out"
 fi
 [ -z "$name" ] || openstack image create --file "$out" --container-format docker --disk-format raw --property intermodal_init=system "$name" >/dev/null

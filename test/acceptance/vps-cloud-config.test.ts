@@ -35,7 +35,7 @@ describe('VPS: cloud-config users and hostname, with the real openstack and ssh 
     for (const who of ['owner', 'alice', 'bob']) keys[who] = await makeKeyPair(work, who);
     await os('keypair', 'create', '--public-key', `${keys.owner}.pub`, 'owner');
     await os('network', 'create', 'cc-net');
-    await os('subnet', 'create', '--network', 'cc-net', '--subnet-range', '10.231.41.0/24', 'cc-sub');
+    await os('subnet', 'create', '--network', 'cc-net', '--subnet-range', '10.231.141.0/24', 'cc-sub');
     await os('security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', '--remote-ip', '0.0.0.0/0', 'default');
   });
   after(async () => {

@@ -26,7 +26,7 @@ describe('VPS: templates/vps.yaml on the system image, with the real heat and ss
     work = makeTempDir('vps-heat-work');
     await uploadSystemImage(cloud, 'debian-vps');
     await os('network', 'create', '--external', 'public');
-    await os('subnet', 'create', '--network', 'public', '--subnet-range', '127.0.142.0/24', 'public-sub');
+    await os('subnet', 'create', '--network', 'public', '--subnet-range', '127.0.152.0/24', 'public-sub');
   });
   after(async () => {
     await cloud?.stop();
@@ -35,11 +35,11 @@ describe('VPS: templates/vps.yaml on the system image, with the real heat and ss
 
   it('gives a machine that root reaches with the stack\'s key through its floating IP, with its first-boot config applied', async () => {
     await os('stack', 'create', '-t', path.join(projectRoot, 'templates', 'vps.yaml'), '--parameter', 'image=debian-vps', '--parameter', 'flavor=m1.tiny',
-      '--parameter', 'private_cidr=10.231.43.0/24', '--parameter', 'public_net=public', '--parameter', 'motd=Welcome to your systemd VPS.', '--wait', '--poll', '1', 'my-vps');
+      '--parameter', 'private_cidr=10.231.143.0/24', '--parameter', 'public_net=public', '--parameter', 'motd=Welcome to your systemd VPS.', '--wait', '--poll', '1', 'my-vps');
     const key = path.join(work, 'vps-key');
     fs.writeFileSync(key, `${(await output('private_key')).trim()}\n`, { mode: 0o600 });
     const address = await output('public_address');
-    assert.match(address, /^127\.0\.142\.\d+$/);
+    assert.match(address, /^127\.0\.152\.\d+$/);
     assert.equal((await sshWhenUp(key, 'root', address, 'cat /proc/1/comm')).trim(), 'systemd');
     assert.equal((await ssh(key, 'root', address, 'cat /etc/motd')).trim(), 'Welcome to your systemd VPS.');
     assert.equal((await ssh(key, 'root', address, 'systemctl is-system-running --wait')).trim(), 'running');

@@ -61,7 +61,7 @@ describe('VPS: system containers with systemd, SSH and lxcfs, with the real open
     key = await makeKeyPair(work, 'customer');
     await os('keypair', 'create', '--public-key', `${key}.pub`, 'customer');
     await os('network', 'create', 'vps-net');
-    await os('subnet', 'create', '--network', 'vps-net', '--subnet-range', '10.231.40.0/24', 'vps-sub');
+    await os('subnet', 'create', '--network', 'vps-net', '--subnet-range', '10.231.140.0/24', 'vps-sub');
     // The default group admits only its own members: open SSH to everyone, as a VPS customer would.
     await os('security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', '--remote-ip', '0.0.0.0/0', 'default');
   });
@@ -77,7 +77,7 @@ describe('VPS: system containers with systemd, SSH and lxcfs, with the real open
     assert.equal(server.status, 'ACTIVE');
     serverId = server.id;
     fixed = await addressOf(cloud, 'vps1', 'vps-net');
-    assert.match(fixed, /^10\.231\.40\.\d+$/);
+    assert.match(fixed, /^10\.231\.140\.\d+$/);
     assert.equal((await sshWhenUp(key, 'root', fixed, 'cat /proc/1/comm')).trim(), 'systemd');
     // Every unit came up: no mount, cgroup or service that a container cannot have failed.
     assert.equal((await ssh(key, 'root', fixed, 'systemctl is-system-running --wait')).trim(), 'running');
@@ -89,7 +89,7 @@ describe('VPS: system containers with systemd, SSH and lxcfs, with the real open
 
   it('is reachable with ssh through a floating IP on the host loopback', async () => {
     await os('network', 'create', '--external', 'public');
-    await os('subnet', 'create', '--network', 'public', '--subnet-range', '127.0.141.0/24', 'public-sub');
+    await os('subnet', 'create', '--network', 'public', '--subnet-range', '127.0.151.0/24', 'public-sub');
     const fip = json<{ floating_ip_address: string }>(await os('floating', 'ip', 'create', 'public', '-f', 'json'));
     await os('server', 'add', 'floating', 'ip', 'vps1', fip.floating_ip_address);
     assert.equal((await sshWhenUp(key, 'root', fip.floating_ip_address, 'cat /proc/1/comm', 30_000)).trim(), 'systemd');
