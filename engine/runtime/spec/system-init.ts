@@ -5,9 +5,11 @@
  * for its own bookkeeping (systemd creates init.scope, system.slice, ... below its own
  * cgroup). Only the name=systemd hierarchy of a v1/hybrid host is made writable: the
  * controllers' files (memory, cpu, pids) stay read-only, so the container cannot raise its
- * own limits. On a cgroup v2 host the unified tree is the only one and systemd needs it
+ * own limits. The writable tree is a sub-directory of the hierarchy, so it has no
+ * release_agent (only a hierarchy's root does), and mounting a cgroup filesystem of its own
+ * would need CAP_SYS_ADMIN, which the container does not get. On a cgroup v2 host the unified tree is the only one and systemd needs it
  * writable to delegate; the limits are then held by the container's parent cgroup, which
- * stays outside the namespace.
+ * stays outside the namespace (this path is not exercised on the project's hybrid hosts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
