@@ -7,9 +7,10 @@
  * controllers' files (memory, cpu, pids) stay read-only, so the container cannot raise its
  * own limits. The writable tree is a sub-directory of the hierarchy, so it has no
  * release_agent (only a hierarchy's root does), and mounting a cgroup filesystem of its own
- * would need CAP_SYS_ADMIN, which the container does not get. On a cgroup v2 host the unified tree is the only one and systemd needs it
- * writable to delegate; the limits are then held by the container's parent cgroup, which
- * stays outside the namespace (this path is not exercised on the project's hybrid hosts).
+ * would need CAP_SYS_ADMIN, which the container does not get. On a cgroup v2 host the
+ * unified tree is the only one and systemd needs it writable to delegate; the limits stay
+ * held because the kernel refuses writes to the namespace root's own limit files from
+ * inside the namespace (this path is not exercised on the project's hybrid hosts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
