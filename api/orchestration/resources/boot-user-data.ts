@@ -12,7 +12,8 @@
  * script and otherwise ignored; write_files supports content, path, permissions, owner and
  * encoding b64/base64 only; users supports name, gecos, homedir, primary_group, groups,
  * shell, sudo, ssh_authorized_keys, system and uid (passwords stay locked; `default` adds
- * no user: root has the keypair).
+ * no user: root has the keypair); users are made with useradd (Debian's passwd) or
+ * busybox's adduser, and an image with neither gets none.
  */
 import { JSON_SCHEMA, load as yamlLoad } from 'js-yaml';
 import { groupLines, hostnameLines, userLines } from './cloud-config-users.js';

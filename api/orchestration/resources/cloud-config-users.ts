@@ -113,11 +113,14 @@ function oneUser(user: Record<string, unknown>): string[] {
   const keys = listOf(Array.isArray(user.ssh_authorized_keys) ? user.ssh_authorized_keys.map(String) : user.ssh_authorized_keys === undefined ? [] : [String(user.ssh_authorized_keys)]);
   if (keys.some((k) => /[\n\0]/.test(k))) throw new Error(`cloud-config ssh_authorized_keys of user ${name} must be one key a line`);
   if (keys.length > 0) {
+    // Only into the home of a user that exists (a failed useradd must not put keys in /.ssh).
     lines.push(`h=$(awk -F: -v u=${q} '$1 == u { print $6 }' /etc/passwd)`);
+    lines.push('if [ -n "$h" ]; then');
     // Each line once: the boot script runs again at every start of the instance.
-    lines.push(`mkdir -p "$h/.ssh" && touch "$h/.ssh/authorized_keys"`);
-    for (const key of keys) lines.push(`grep -qxF ${quote(key)} "$h/.ssh/authorized_keys" || echo ${quote(key)} >> "$h/.ssh/authorized_keys"`);
-    lines.push(`chmod 700 "$h/.ssh" && chmod 600 "$h/.ssh/authorized_keys" && chown -R "$(id -u ${q}):$(id -g ${q})" "$h/.ssh"`);
+    lines.push(`  mkdir -p "$h/.ssh" && touch "$h/.ssh/authorized_keys"`);
+    for (const key of keys) lines.push(`  grep -qxF ${quote(key)} "$h/.ssh/authorized_keys" || echo ${quote(key)} >> "$h/.ssh/authorized_keys"`);
+    lines.push(`  chmod 700 "$h/.ssh" && chmod 600 "$h/.ssh/authorized_keys" && chown -R "$(id -u ${q}):$(id -g ${q})" "$h/.ssh"`);
+    lines.push('fi');
   }
   const sudo = user.sudo === true ? ['ALL=(ALL) NOPASSWD:ALL'] : user.sudo === false || user.sudo === null || user.sudo === undefined ? [] : Array.isArray(user.sudo) ? user.sudo.map(String) : [String(user.sudo)];
   if (sudo.some((rule) => /[\n\0]/.test(rule))) throw new Error(`cloud-config sudo rule of user ${name} must be one line`);
