@@ -62,6 +62,7 @@ const columnOf: Record<keyof ServerUpdate, [string, (v: never) => unknown]> = {
 
 export interface ServerFilter {
   projectId?: string; name?: string; status?: VmState[]; imageId?: string; flavorId?: string; changesSince?: Date; marker?: string; limit?: number;
+  availabilityZone?: string;
 }
 
 export class ServerStore {
@@ -91,6 +92,7 @@ export class ServerStore {
     if (filter.imageId !== undefined) { where.push('image_id = ?'); args.push(filter.imageId); }
     if (filter.flavorId !== undefined) { where.push('flavor_id = ?'); args.push(filter.flavorId); }
     if (filter.changesSince !== undefined) { where.push('updated_at >= ?'); args.push(filter.changesSince.getTime()); }
+    if (filter.availabilityZone !== undefined) { where.push('availability_zone = ?'); args.push(filter.availabilityZone); }
     // Newest first, as Nova sorts by created_at desc; the marker is the last id of the previous page.
     if (filter.marker !== undefined) {
       const marker = this.db.prepare('SELECT created_at, id FROM servers WHERE id = ?').get(filter.marker) as { created_at: number; id: string } | undefined;

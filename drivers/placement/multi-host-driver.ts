@@ -84,7 +84,8 @@ export class MultiHostDriver implements ComputeDriver {
   async getInfo(instanceId: string): Promise<InstanceInfo> {
     const host = await this.require(instanceId);
     try {
-      return { ...(await host.driver.getInfo(instanceId)), availabilityZone: zoneOf(host), host: host.name };
+      // Bounded: a host that accepts the call and never answers is as unknown as one that refuses it.
+      return { ...(await answer(host.driver.getInfo(instanceId))), availabilityZone: zoneOf(host), host: host.name };
     } catch (err) {
       if (err instanceof IntermodalError) throw err;
       // The host does not answer: the instance's state is unknown, not an API failure.

@@ -116,6 +116,8 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
     assert.deepEqual(Object.fromEntries(listed.map((s) => [s.Name, [s['Availability Zone'], s.Host]])), {
       anywhere: ['az-local', 'here'], 'local-2': ['az-local', 'here'], docked: ['az-docker', 'dock'], forced: ['az-local', 'here'],
     }, 'each server shows its zone and the host it landed on');
+    const inZone = JSON.parse(await cloud!.openstack(['server', 'list', '--availability-zone', 'az-docker', '-f', 'json'])) as Json[];
+    assert.deepEqual(inZone.map((s) => s.Name), ['docked'], 'an admin lists the servers of one zone');
     const shown = await show('docked');
     assert.equal(shown['OS-EXT-SRV-ATTR:hypervisor_hostname'], 'dock');
     assert.notEqual(shown.hostId, (await show('forced')).hostId, 'servers of one project on two hosts have two hostIds');
