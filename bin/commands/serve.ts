@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCloud } from '../../api/start-cloud.js';
+import { type Cloud, startCloud } from '../../api/start-cloud.js';
 import { createApiLogger } from '../../api/http/logger.js';
 import type { Command } from '../cli/command.js';
 import { UsageError } from '../cli/command.js';
@@ -31,11 +31,21 @@ export const serveCommand: Command = {
     });
     const { host, port } = parseListen(values.listen!);
     const log = createApiLogger({ ...(values['log-file'] !== undefined && { file: values['log-file'] }) });
-    const cloud = await startCloud({
-      engine: ctx.engine(), containers: ctx.containers(), log,
-      ...(values['admin-password'] !== undefined && { adminPassword: values['admin-password'] }),
-    });
-    const address = await cloud.server.app.listen({ host, port });
+    let cloud: Cloud;
+    let address: string;
+    try {
+      cloud = await startCloud({
+        engine: ctx.engine(), containers: ctx.containers(), log,
+        ...(values['admin-password'] !== undefined && { adminPassword: values['admin-password'] }),
+      });
+      address = await cloud.server.app.listen({ host, port });
+    } catch (err) {
+      // A half-started cloud still holds listeners and timers that would keep this process
+      // up, answering nothing: a server that cannot start exits, saying why.
+      log.error('the API server could not start', { error: String((err as Error)?.stack ?? err) });
+      ctx.err.write(`Error: the API server could not start: ${(err as Error)?.message ?? String(err)}\n`);
+      process.exit(1);
+    }
     const publicUrl = values['public-url'] ?? address;
     const boot = cloud.bootstrap(publicUrl);
     fs.writeFileSync(path.join(ctx.dataDir, 'serve.pid'), `${process.pid}\n`);
