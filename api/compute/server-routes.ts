@@ -46,6 +46,15 @@ function pageLinks(request: FastifyRequest, path: string, servers: ServerRecord[
   return { servers_links: [{ rel: 'next', href: `${baseUrlOf(request)}/compute/v2.1/${path}?${params}` }] };
 }
 
+/** Server id → the ids of the Cinder volumes attached to it (none without Cinder). */
+function attachedVolumes(deps: ComputeDeps): Map<string, string[]> {
+  const byServer = new Map<string, string[]>();
+  for (const volume of deps.volumes?.()?.list() ?? []) {
+    for (const a of volume.attachments) byServer.set(a.serverId, [...(byServer.get(a.serverId) ?? []), volume.id]);
+  }
+  return byServer;
+}
+
 export function registerServerRoutes(app: FastifyInstance, deps: ComputeDeps): void {
   app.get('/servers', async (request) => {
     const ctx = authenticate(request, deps.tokens);
@@ -55,11 +64,13 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeDeps): v
   app.get('/servers/detail', async (request) => {
     const ctx = authenticate(request, deps.tokens);
     const { servers, limit } = listServers(deps, request, ctx);
-    return { servers: servers.map((s) => serverDetail(baseUrlOf(request), s, deps.host)), ...pageLinks(request, 'servers/detail', servers, limit) };
+    const attached = attachedVolumes(deps);
+    return { servers: servers.map((s) => serverDetail(baseUrlOf(request), s, deps.host, attached.get(s.id))), ...pageLinks(request, 'servers/detail', servers, limit) };
   });
   app.get('/servers/:id', async (request) => {
     const ctx = authenticate(request, deps.tokens);
-    return { server: serverDetail(baseUrlOf(request), visibleServer(deps, ctx, (request.params as Json).id), deps.host) };
+    const server = visibleServer(deps, ctx, (request.params as Json).id);
+    return { server: serverDetail(baseUrlOf(request), server, deps.host, attachedVolumes(deps).get(server.id)) };
   });
 
   app.post('/servers', { schema: { body: serverCreateSchema } }, async (request, reply) => {
