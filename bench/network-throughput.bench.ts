@@ -9,9 +9,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, waitForAnswer } from './lib/net-probe.js';
 import { makeBusyboxRootfs } from '../test/helpers/image-fixtures.js';
 import { cliPath } from '../test/helpers/cli.js';
 import type { PrivateDockerd } from './lib/dockerd.js';
@@ -112,28 +111,4 @@ function wrk(url: string): Load {
   const mbps = transfer ? Number(transfer[1]) * scale[transfer[2]!]! : NaN;
   const errors = [/Socket errors:[^\n]*/.exec(out)?.[0], /Non-2xx or 3xx responses:[^\n]*/.exec(out)?.[0]].filter(Boolean).join(', ');
   return { requestsPerSecond: rps, megabytesPerSecond: mbps, errors };
-}
-
-async function waitForAnswer(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer within 10 s`);
-}
-
-/** A free TCP port on 127.0.0.1 (listened on and closed). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -2,7 +2,7 @@
  * `npm run bench`: runs every benchmark, prints the table and appends it to
  * bench/RESULTS.md with the date, the machine and the peers' figures from the same run.
  * Options: --data-dir DIR (cache root, default /var/lib/intermodal), --runs N, and
- * --only NAME[,NAME] to run some benchmarks alone (load, snapshot, run, redis, registry, cloud, drivers, heat, netput).
+ * --only NAME[,NAME] to run some benchmarks alone (load, snapshot, run, redis, registry, cloud, drivers, heat, netput, reach).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +22,7 @@ import { benchBuild } from './build.bench.js';
 import { benchDriverBoot } from './driver-boot.bench.js';
 import { benchHeatStack } from './heat-stack.bench.js';
 import { benchNetworkThroughput } from './network-throughput.bench.js';
+import { benchBootReachable } from './boot-reachable.bench.js';
 
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string', default: defaultDataDir }, runs: { type: 'string', default: '5' }, only: { type: 'string' } } });
 const only = values.only?.split(',');
@@ -44,6 +45,7 @@ try {
   if (selected('drivers')) rows.push(...(await benchDriverBoot(scratch, dockerd, 50)));
   if (selected('heat')) rows.push(...(await benchHeatStack(scratch, dockerd, 50, Math.min(runs, 3))));
   if (selected('netput')) rows.push(...(await benchNetworkThroughput(scratch, dockerd)));
+  if (selected('reach')) rows.push(await benchBootReachable(scratch, dockerd, 50));
 } finally {
   if ('stop' in dockerd) await dockerd.stop();
   fs.rmSync(scratch, { recursive: true, force: true });

@@ -4,6 +4,7 @@
  * stop by PID.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { cliPath } from '../../test/helpers/cli.js';
 
@@ -43,4 +44,16 @@ export async function stopBenchServe(a: BenchApi): Promise<void> {
   const exited = new Promise((r) => a.child.once('exit', r));
   a.child.kill('SIGTERM');
   await exited;
+}
+
+/**
+ * Uploads a docker-archive as a Glance image and lifts the admin project's instance, core
+ * and RAM quotas, so a benchmark's many boots are never refused; resolves with the image id.
+ */
+export async function uploadBenchImage(a: BenchApi, archive: string, name = 'bench'): Promise<string> {
+  const image = await benchCall(a, 'POST', '/image/v2/images', { name, container_format: 'docker', disk_format: 'raw' });
+  const up = await fetch(`${a.url}/image/v2/images/${image.id}/file`, { method: 'PUT', headers: { 'x-auth-token': a.token, 'content-type': 'application/octet-stream' }, body: fs.readFileSync(archive) });
+  if (up.status !== 204) throw new Error(`upload: ${up.status} ${await up.text()}`);
+  await benchCall(a, 'PUT', `/compute/v2.1/os-quota-sets/${a.project}`, { quota_set: { instances: -1, cores: -1, ram: -1 } });
+  return image.id;
 }
