@@ -25,6 +25,4 @@ export interface HeatClients {
   images?: Pick<GlanceImages, 'create' | 'startImport' | 'find' | 'delete'>;
   /** Aborted when the API is stopping: long waits (wait conditions) give up then. */
   stopping?: AbortSignal;
-  /** The cloud's URL as its clients reach it: where signal URLs point. */
-  publicUrl(): string;
 }

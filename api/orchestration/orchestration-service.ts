@@ -48,12 +48,10 @@ export function orchestrationService(compute: () => ComputeFacade, onRunner?: (r
     // Nothing carries on an operation the last API process was running: say so, so the stack can be deleted or updated.
     const interrupted = store.failInterrupted('The API stopped during this operation; delete the stack or update it again.');
     if (interrupted.length > 0) cloud.log.warn('stack operations interrupted by a restart', { stacks: interrupted });
-    // Signal URLs point where clients reached the API last; the listener learns its public address only from requests.
-    let publicUrl = 'http://127.0.0.1';
     const signals = { received: (id: string) => store.signals(id) as ReturnType<HeatClients['signals']['received']>, clear: (id: string) => store.clearSignals(id) };
     const glance = images?.(cloud);
     const runner = new StackRunner(store, heatResourceTypes(), (stack) => ({
-      compute: compute(), caller: stack.caller, signals, publicUrl: () => publicUrl, ...(glance && { images: glance }), stopping: runner.stopping.signal,
+      compute: compute(), caller: stack.caller, signals, ...(glance && { images: glance }), stopping: runner.stopping.signal,
       ...(networkFacadeOf(cloud) && { network: networkFacadeOf(cloud)! }),
       configContent: (id) => store.stateByPhysicalId(projectOf(stack.caller), id, configTypeNames)?.data.config as string | undefined,
     }), cloud.log);
@@ -63,7 +61,7 @@ export function orchestrationService(compute: () => ComputeFacade, onRunner?: (r
     return {
       prefix: '/heat-api',
       catalog: { type: 'orchestration', name: 'heat', path: '/heat-api/v1/%(project_id)s' },
-      plugin: async (app) => orchestrationApi(app, { deps: { tokens: cloud.identity.tokens, store, runner, notePublicUrl: (url) => { publicUrl = url; } }, log: cloud.log }),
+      plugin: async (app) => orchestrationApi(app, { deps: { tokens: cloud.identity.tokens, store, runner }, log: cloud.log }),
     };
   };
 }

@@ -24,8 +24,6 @@ const maxStacksPerProject = 512;
 
 export interface StackRouteDeps {
   tokens: TokenValidator; store: StackStore; runner: StackRunner;
-  /** Told the URL a stack's creator reached us at: signal URLs point there. */
-  notePublicUrl?: (url: string) => void;
 }
 
 export function registerStackRoutes(app: FastifyInstance, deps: StackRouteDeps): void {
@@ -39,7 +37,6 @@ export function registerStackRoutes(app: FastifyInstance, deps: StackRouteDeps):
   const writer = (request: FastifyRequest): RequestContext => {
     const ctx = caller(request);
     if (!canWrite(ctx)) throw forbidden('You are not authorized to use this action.');
-    deps.notePublicUrl?.(baseUrlOf(request));
     return ctx;
   };
   const stackOf = (request: FastifyRequest): StackRecord => {

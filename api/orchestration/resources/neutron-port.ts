@@ -4,8 +4,10 @@
  * subnets the stack makes on its network. Name, security groups and port security change
  * in place (the server's firewall follows at once); anything else replaces.
  *
- * LIMITATIONS (the network service's): the fixed IP comes from the engine's IPAM, so
- * `fixed_ips` may name a subnet but not an `ip_address`, and `mac_address` cannot be chosen.
+ * `fixed_ips` may name a subnet and an `ip_address`; Neutron gives the port its address when
+ * it is made (and refuses one in use or outside the subnet, failing the resource).
+ *
+ * LIMITATIONS (the network service's): `mac_address` cannot be chosen.
  */
 import type { ResourceContext, ResourceType } from '../../../translators/heat/index.js';
 import type { HeatClients } from '../heat-clients.js';
@@ -39,7 +41,7 @@ export const neutronPortType: ResourceType<HeatClients> = {
   },
   attributes: {
     name: { description: 'The port name.', type: 'string' },
-    fixed_ips: { description: 'Its addresses: [{subnet_id, ip_address}] (empty until a server binds it).', type: 'list' },
+    fixed_ips: { description: 'Its addresses: [{subnet_id, ip_address}].', type: 'list' },
     mac_address: { description: 'Its MAC address.', type: 'string' },
     network_id: { description: 'The network id.', type: 'string' },
     security_groups: { description: 'Its security group ids.', type: 'list' },

@@ -27,7 +27,7 @@ const pool = '127.0.141.0/24';
 
 const webScript = "#!/bin/sh\nmkdir -p /www && echo hello-from-stack > /www/index.html && httpd -p 80 -h /www\n";
 
-/** The stack: `web` on a port in group `web_sg` (ICMP, and TCP 80 while `open`), `client` on the network, a floating IP on web's port. */
+/** The stack: `web` on a port with a chosen address in group `web_sg` (ICMP, and TCP 80 while `open`), `client` on the network, a floating IP on web's port. */
 function appTemplate(open: boolean): string {
   return `heat_template_version: 2018-08-31
 resources:
@@ -46,7 +46,7 @@ resources:
 ${open ? '        - { protocol: tcp, port_range_min: 80, port_range_max: 80, remote_ip_prefix: 0.0.0.0/0 }\n' : ''}        - { protocol: tcp, port_range_min: 22, port_range_max: 22, remote_mode: remote_group_id }
   web_port:
     type: OS::Neutron::Port
-    properties: { network: { get_resource: net }, security_groups: [{ get_resource: web_sg }] }
+    properties: { network: { get_resource: net }, fixed_ips: [{ subnet: { get_resource: subnet }, ip_address: 10.237.41.50 }], security_groups: [{ get_resource: web_sg }] }
   web:
     type: OS::Nova::Server
     properties:
@@ -147,7 +147,7 @@ describe('Heat OS::Neutron::* types with the real heat client', function () {
 
     const webAddress = await output('app', 'web_address') as string;
     const clientAddress = await output('app', 'client_address') as string;
-    assert.match(webAddress, /^10\.237\.41\.\d+$/);
+    assert.equal(webAddress, '10.237.41.50', 'web has the address its port asked for');
     assert.match(clientAddress, /^10\.237\.41\.\d+$/);
     const portId = await resourceId('app', 'web_port');
     const port = json(await os('port', 'show', portId, '-f', 'json'));
