@@ -19,8 +19,7 @@ import { median } from './lib/stats.js';
 
 /** Docker's network for the peer: its own bridge and a subnet nothing else on this host uses. */
 const dockerNetwork = { name: 'imbench-netput', bridge: 'imbnetput0', subnet: '10.231.61.0/24' };
-// Serves its working directory: `-h DIR` would be taken for --help by `intermodal run`'s argument scan.
-const httpd = ['/bin/busybox', 'sh', '-c', 'cd /www && exec /bin/busybox httpd -f -p 80'];
+const httpd = ['/bin/busybox', 'httpd', '-f', '-p', '80', '-h', '/www'];
 const wrkSeconds = 3;
 const rounds = 5;
 

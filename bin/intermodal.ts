@@ -80,7 +80,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = await findCommand(name);
   if (!command) throw new UsageError(`unknown command '${name}'`);
-  if (argv.includes('--help') || argv.includes('-h')) {
+  const own = command.optionsEnd ? argv.slice(0, command.optionsEnd(argv)) : argv;
+  if (own.includes('--help') || own.includes('-h')) {
     process.stdout.write(`Usage: intermodal ${command.usage}\n\n${command.summary}\n`);
     return 0;
   }

@@ -20,6 +20,11 @@ export interface Command {
   /** One line: `load [-i FILE]`. */
   usage: string;
   summary: string;
+  /**
+   * Where the command's own options end, for commands that pass the rest on as a
+   * container's command (`run IMAGE ls -h`): a --help/-h from there on is not ours.
+   */
+  optionsEnd?(argv: string[]): number;
   /** Returns the process exit code. */
   run(ctx: CommandContext, argv: string[]): Promise<number>;
 }

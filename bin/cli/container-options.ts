@@ -107,7 +107,7 @@ export function parseContainerCommandLine(argv: string[]): ContainerCommandLine 
 }
 
 /** Index of the IMAGE argument: the first word that is neither an option nor an option's value. */
-function imageIndex(argv: string[]): number {
+export function imageIndex(argv: string[]): number {
   const spec = containerOptionSpec as Record<string, { type: string; short?: string }>;
   const byShort = new Map(Object.values(spec).filter((o) => o.short).map((o) => [o.short!, o]));
   for (let i = 0; i < argv.length; i++) {

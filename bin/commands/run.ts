@@ -8,12 +8,13 @@ import { logFollower } from '../../engine/containers/container-log.js';
 import type { ContainerService } from '../../engine/containers/container-service.js';
 import type { Command } from '../cli/command.js';
 import { checkTerminalInput, runAttached } from '../cli/attached-run.js';
-import { parseContainerCommandLine } from '../cli/container-options.js';
+import { imageIndex, parseContainerCommandLine } from '../cli/container-options.js';
 
 export const createCommand: Command = {
   name: 'create',
   usage: 'create [OPTIONS] IMAGE [COMMAND [ARG...]]',
   summary: 'Create a container without starting it',
+  optionsEnd: imageIndex,
   async run(ctx, argv) {
     const line = parseContainerCommandLine(argv);
     const record = await ctx.containers().create(line.spec, line.name);
@@ -26,6 +27,7 @@ export const runCommand: Command = {
   name: 'run',
   usage: 'run [-d] [-i] [-t] [--rm] [--name NAME] [-e K=V] [-v SRC:DST[:ro]] [--memory 64m] [--cpus 0.5] [--pids-limit N] [--restart POLICY] ... IMAGE [COMMAND [ARG...]]',
   summary: 'Create and start a container; in the foreground, stream its output and exit with its code',
+  optionsEnd: imageIndex,
   async run(ctx, argv) {
     const line = parseContainerCommandLine(argv);
     const attached = !line.detach && (line.interactive || line.tty);

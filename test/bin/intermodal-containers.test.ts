@@ -50,6 +50,19 @@ describe('bin/intermodal (container commands)', function () {
     assert.equal((await runCli(dataDir, ['rm', 'web'])).code, 0);
   });
 
+  it('passes -h and --help after the image on to the container; before it, they ask for usage', async () => {
+    const run = await runCli(dataDir, ['run', '--rm', 'bb:1', 'sh', '-c', 'echo "args: $*"', 'sh', '-h', '--help']);
+    assert.deepEqual([run.code, run.stdout], [0, 'args: -h --help\n']);
+    await runCli(dataDir, ['run', '-d', '--name', 'idle', 'bb:1', 'sleep', '300']);
+    const exec = await runCli(dataDir, ['exec', '-e', 'A=1', 'idle', 'sh', '-c', 'echo "$A $*"', 'sh', '-h']);
+    assert.deepEqual([exec.code, exec.stdout], [0, '1 -h\n']);
+    for (const args of [['run', '--help'], ['run', '-d', '-h', 'bb:1'], ['exec', '-h']]) {
+      const help = await runCli(dataDir, args);
+      assert.equal(help.code, 0, args.join(' '));
+      assert.ok(help.stdout.startsWith(`Usage: intermodal ${args[0]} `), `${args.join(' ')}: ${help.stdout}`);
+    }
+  });
+
   it('refuses bad input with one line and changes nothing', async () => {
     const cases: [string[], RegExp][] = [
       [['run', 'nope:1'], /image 'nope:1' not found/],
