@@ -22,8 +22,8 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
   let dockerd: PrivateDockerd | undefined;
   let cloud: TestCloud | undefined;
   let imageId: string;
-  /** The last test stops the daemon (a host that goes away). */
-  let dockerdStopped = false;
+  /** The daemon's PID while the last test holds it frozen (SIGSTOP: a host that stops answering). */
+  let frozen: number | undefined;
 
   before(async function () {
     work = makeTempDir('az-hosts');
@@ -44,7 +44,8 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
     imageId = (JSON.parse(await cloud.openstack(['image', 'create', '--file', makeServerImage(work), '--container-format', 'docker', '--disk-format', 'raw', '--public', 'bb', '-f', 'json'])) as Json).id;
   });
   after(async () => {
-    if (dockerd && !dockerdStopped) {
+    if (frozen !== undefined) process.kill(frozen, 'SIGCONT');
+    if (dockerd) {
       const left = dockerd.docker(['ps', '-aq']).split('\n').filter(Boolean);
       if (left.length > 0) dockerd.docker(['rm', '-f', ...left]);
     }
@@ -64,6 +65,8 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
       if (await probe()) return;
       await new Promise((r) => setTimeout(r, 200));
     }
+    // What the API saw, for whoever reads a failure.
+    console.log(fs.readFileSync(path.join(cloud!.dataDir, 'api.log'), 'utf8').split('\n').slice(-30).join('\n'));
     throw new Error(`timed out waiting for ${what}`);
   };
 
@@ -149,13 +152,14 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
     await cloud!.openstack(['server', 'delete', '--wait', 'wide']);
   });
 
-  it('shows a host that stops answering as down, and its servers as NOSTATE, while the API keeps serving', async () => {
+  it('shows a host that stops answering as down, and its servers as NOSTATE, while the API keeps serving; back when it answers', async () => {
     await create('docked-2', ['--availability-zone', 'az-docker', '--wait']);
     await create('local-3', ['--availability-zone', 'az-local', '--wait']);
     // Nova's power states as the client's JSON gives them: 1 running, 0 NOSTATE.
     assert.equal((await show('docked-2'))['OS-EXT-STS:power_state'], 1);
-    dockerdStopped = true;
-    await dockerd!.stop();
+    // Frozen, not stopped: a stopping daemon first stops its containers, which would read SHUTOFF, not unknown.
+    frozen = Number(fs.readFileSync(path.join(work, 'dockerd', 'docker.pid'), 'utf8').trim());
+    process.kill(frozen, 'SIGSTOP');
     await until('the docker host\'s server to read NOSTATE', async () => (await show('docked-2'))['OS-EXT-STS:power_state'] === 0);
     const listed = JSON.parse(await cloud!.openstack(['server', 'list', '--long', '-f', 'json'])) as Json[];
     assert.deepEqual(Object.fromEntries(listed.map((s) => [s.Name, s['Power State']])), { 'docked-2': 0, 'local-3': 1 }, 'the list still answers, the other host\'s server unchanged');
@@ -171,5 +175,10 @@ describe('availability zones: compute hosts grouped by zone (openstack CLI, loca
     await until('ERROR', async () => (await show('stranded')).status === 'ERROR');
     assert.match((await show('stranded')).fault.message, /No valid host was found.*dock: not answering/);
     await cloud!.openstack(['server', 'delete', '--wait', 'local-3', 'stranded']);
+    process.kill(frozen, 'SIGCONT');
+    frozen = undefined;
+    await until('the thawed host\'s server to read Running again', async () => (await show('docked-2'))['OS-EXT-STS:power_state'] === 1);
+    await cloud!.openstack(['server', 'delete', '--wait', 'docked-2']);
+    assert.deepEqual(onDaemon(), []);
   });
 });
