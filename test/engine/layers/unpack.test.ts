@@ -40,7 +40,7 @@ describe('engine/layers/unpack', () => {
   it('unpacks files, directories, links and FIFOs with their owners, modes and times', async () => {
     const tar = await tarOf(goodLayer);
     const result = await unpackLayer(chunked(tar, 1000), target, defaultLayerLimits);
-    assert.deepEqual(result, { diffId: `sha256:${sha256(tar)}`, size: tar.length, entries: goodLayer.length, compression: 'none' });
+    assert.deepEqual(result, { diffId: `sha256:${sha256(tar)}`, size: tar.length, entries: goodLayer.length, compression: 'none', unpackedOn: 'caller' });
     const st = (name: string): fs.Stats => fs.lstatSync(path.join(target, name));
     const meta = (name: string): [number, number, number, number] => [st(name).mode & 0o7777, st(name).uid, st(name).gid, st(name).mtimeMs / 1000];
     assert.deepEqual(meta('.'), [0o755, 0, 0, 1_000]);
@@ -69,7 +69,7 @@ describe('engine/layers/unpack', () => {
     const plain = path.join(dir, 'plain');
     await unpackLayer(chunked(tar), plain, defaultLayerLimits);
     const gzipped = await unpackLayer(chunked(zlib.gzipSync(tar)), target, defaultLayerLimits);
-    assert.deepEqual(gzipped, { diffId: `sha256:${sha256(tar)}`, size: tar.length, entries: goodLayer.length + 3, compression: 'gzip' });
+    assert.deepEqual(gzipped, { diffId: `sha256:${sha256(tar)}`, size: tar.length, entries: goodLayer.length + 3, compression: 'gzip', unpackedOn: 'caller' });
     assert.deepEqual(snapshotTree(target), snapshotTree(plain));
     let zstd: Buffer;
     try {
