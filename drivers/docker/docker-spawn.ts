@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine } from '../../engine/engine.js';
-import { InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
+import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../../engine/errors.js';
 import type { ImageRecord } from '../../engine/images/image-store.js';
 import { TarWriter } from '../../engine/layers/tar-writer.js';
 import { processArgs } from '../../engine/runtime/spec/process-args.js';
@@ -45,6 +45,9 @@ export function checkSpawn(engine: Engine, request: SpawnRequest): CheckedSpawn 
   checkInstanceId(request.instanceId);
   if (typeof request.name !== 'string') throw new InvalidArgumentError('the instance name must be a string');
   if (typeof request.image !== 'string' || request.image === '') throw new InvalidArgumentError('an image is required');
+  // A systemd machine needs its own cgroup tree and lxcfs, which this driver cannot give a Docker host's container.
+  if (request.init === 'system') throw new NotImplementedError("system-container mode (the image's own /sbin/init) is not available on a Docker compute host");
+  if (request.hostname !== undefined && typeof request.hostname !== 'string') throw new InvalidArgumentError('the hostname must be a string');
   const limits = limitsFor(request.resources);
   for (const file of request.files ?? []) {
     checkInstancePath(file.path);
@@ -80,7 +83,7 @@ export async function spawnOnDaemon(api: DockerApi, engine: Engine, checked: Che
   const restart = p.restartPolicy ?? { name: 'no', maximumRetryCount: 0 };
   const body: Record<string, unknown> = {
     Image: image.id,
-    Hostname: p.hostname ?? hostnameFor(request.name, request.instanceId),
+    Hostname: p.hostname ?? request.hostname ?? hostnameFor(request.name, request.instanceId),
     // The driver's own labels last, so a request cannot pass one instance off as another.
     Labels: labels,
     ...(p.env !== undefined && { Env: p.env }),

@@ -76,6 +76,7 @@ describe('drivers/docker refusals and image transfer (private dockerd)', functio
     await assert.rejects(driver.spawn(spawnRequest('i-x', { resources: { vcpus: 1, memoryMb: 2, diskGb: 0 } })), InvalidArgumentError);
     await assert.rejects(driver.spawn(spawnRequest('i-x', { files: [{ path: 'etc/relative', contents: Buffer.from('x') }] })), /must be absolute/);
     await assert.rejects(driver.spawn(spawnRequest('i-x', { files: [{ path: '/etc/../../host', contents: Buffer.from('x') }] })), /contains '\.\.'/);
+    await assert.rejects(driver.spawn(spawnRequest('i-x', { init: 'system' })), /system-container mode .* not available on a Docker compute host/);
     assert.deepEqual(containers(), []);
     assert.deepEqual(daemonImages(), before, 'no image was loaded for a refused request');
   });
