@@ -14,6 +14,7 @@
  */
 import { FailedPreconditionError, IntermodalError, NotFoundError } from '../../engine/errors.js';
 import { PlacementMemory } from './placement-memory.js';
+import { ResourceTracker } from './resource-tracker.js';
 import { NotImplementedError } from '../../engine/errors.js';
 import type { VolumeRef } from '../compute-driver.js';
 import { type AvailabilityZone, type AvailableResource, type ComputeDriver, type InstanceInfo, type InstanceResources, type PlacementRequest, type PrestartHook, PowerState, type SnapshotResult, type SpawnRequest } from '../compute-driver.js';
@@ -40,6 +41,9 @@ const hostAnswerMs = 10_000;
 export class MultiHostDriver implements ComputeDriver {
   readonly type: string;
   private readonly where: PlacementMemory;
+  private readonly room = new ResourceTracker();
+  /** The resources of the instances this process placed, to release on destroy. */
+  private readonly sizes = new Map<string, InstanceResources | undefined>();
 
   /** `placementFile`: where to remember which host holds which instance (memory only when omitted). */
   constructor(readonly hosts: ComputeHost[], options: { placementFile?: string } = {}) {
@@ -52,8 +56,17 @@ export class MultiHostDriver implements ComputeDriver {
 
   async spawn(request: SpawnRequest): Promise<InstanceInfo> {
     const host = await this.place(request?.resources, request?.placement);
-    const info = await host.driver.spawn(request);
+    // Claimed before the spawn, so a boot placed meanwhile counts this one.
+    this.room.claim(host.name, request.resources, 1);
+    let info: InstanceInfo;
+    try {
+      info = await host.driver.spawn(request);
+    } catch (err) {
+      this.room.claim(host.name, request.resources, -1);
+      throw err;
+    }
     this.where.set(request.instanceId, host.name);
+    this.sizes.set(request.instanceId, request.resources);
     return { ...info, availabilityZone: zoneOf(host), host: host.name };
   }
 
@@ -62,6 +75,10 @@ export class MultiHostDriver implements ComputeDriver {
     if (!host) return;
     await host.driver.destroy(instanceId);
     this.where.delete(instanceId);
+    // Released from the count when its size is known here; else the host's next report counts what is left.
+    if (this.sizes.has(instanceId)) this.room.claim(host.name, this.sizes.get(instanceId), -1);
+    else this.room.forget(host.name);
+    this.sizes.delete(instanceId);
   }
 
   /** Every host's instances; for a host that does not answer, the ones remembered there. */
@@ -122,7 +139,10 @@ export class MultiHostDriver implements ComputeDriver {
   }
 
   async resize(instanceId: string, resources: InstanceResources): Promise<void> {
-    await (await this.require(instanceId)).driver.resize(instanceId, resources);
+    const host = await this.require(instanceId);
+    await host.driver.resize(instanceId, resources);
+    this.sizes.delete(instanceId);
+    this.room.forget(host.name);
   }
 
   /** A rebuild stays on the instance's host, as Nova's does without a new placement. */
@@ -182,7 +202,7 @@ export class MultiHostDriver implements ComputeDriver {
     for (const host of allowed) {
       let r: AvailableResource;
       try {
-        r = await answer(host.driver.getAvailableResource());
+        r = await this.room.current(host.name, () => answer(host.driver.getAvailableResource()));
       } catch (err) {
         reasons.push(`${host.name}: not answering (${(err as Error).message})`);
         continue;
