@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildDockerArchive, makeBusyboxRootfs } from '../test/helpers/image-fixtures.js';
-import { type BenchApi, benchCall as call, startBenchServe, stopBenchServe, uploadBenchImage } from './lib/bench-cloud.js';
+import { type BenchApi, benchCall as call, deleteServerAndWait, startBenchServe, stopBenchServe, uploadBenchImage } from './lib/bench-cloud.js';
 import { removeCloudLeftovers } from './lib/cloud-leftovers.js';
 import type { PrivateDockerd } from './lib/dockerd.js';
 import { freePort, waitForAnswer } from './lib/net-probe.js';
@@ -74,13 +74,7 @@ async function bootUntilAnswer(a: BenchApi, imageId: string, name: string): Prom
     }
     await waitForAnswer(`http://${address}/`, 30_000, pollMs);
   });
-  await call(a, 'DELETE', `/compute/v2.1/servers/${id}`);
-  for (;;) {
-    const res = await fetch(`${a.url}/compute/v2.1/servers/${id}`, { headers: { 'x-auth-token': a.token } });
-    await res.arrayBuffer();
-    if (res.status === 404) break;
-    await sleep(20);
-  }
+  await deleteServerAndWait(a, id);
   return ms;
 }
 

@@ -57,3 +57,14 @@ export async function uploadBenchImage(a: BenchApi, archive: string, name = 'ben
   await benchCall(a, 'PUT', `/compute/v2.1/os-quota-sets/${a.project}`, { quota_set: { instances: -1, cores: -1, ram: -1 } });
   return image.id;
 }
+
+/** Deletes a server through the API and resolves once it is gone (404). */
+export async function deleteServerAndWait(a: BenchApi, id: string): Promise<void> {
+  await benchCall(a, 'DELETE', `/compute/v2.1/servers/${id}`);
+  for (;;) {
+    const res = await fetch(`${a.url}/compute/v2.1/servers/${id}`, { headers: { 'x-auth-token': a.token } });
+    await res.arrayBuffer();
+    if (res.status === 404) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
