@@ -55,7 +55,7 @@ async function apiSeries(dataDir: string, archive: string, boots: number): Promi
     for (let i = 0; i < boots; i++) samples.push(await bootUntilAnswer(a, imageId, `r-${i}`));
   } finally {
     await stopBenchServe(a);
-    removeCloudLeftovers(dataDir);
+    await removeCloudLeftovers(dataDir);
   }
   return samples;
 }

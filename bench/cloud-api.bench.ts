@@ -118,7 +118,7 @@ export async function benchCloudApi(scratch: string, dockerd: PrivateDockerd | {
     a.child.kill('SIGTERM');
     await exited;
     // Whatever a failed run left: the instances go, as a user's `rm -f` would take them.
-    removeCloudLeftovers(dataDir);
+    await removeCloudLeftovers(dataDir);
   }
   return rows;
 }

@@ -35,7 +35,7 @@ async function bootSeries(dataDir: string, archive: string, boots: number): Prom
     }
   } finally {
     await stopServe(a);
-    removeCloudLeftovers(dataDir);
+    await removeCloudLeftovers(dataDir);
   }
   return samples;
 }

@@ -79,7 +79,7 @@ export async function benchHeatStack(scratch: string, dockerd: PrivateDockerd | 
       await exited;
     }
     // Whatever a failed run left: its instances and the networks the cloud made.
-    removeCloudLeftovers(dataDir);
+    await removeCloudLeftovers(dataDir);
   }
 
   let dockerCreate = NaN;

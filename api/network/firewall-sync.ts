@@ -7,7 +7,7 @@
 import type winston from 'winston';
 import type { NetworkService } from '../../engine/network/network-service.js';
 import { applyFirewall, firewallRuleset } from './security-group-firewall.js';
-import { applyFloatingIps, type FloatingMapping } from './floating-ip-nat.js';
+import { applyFloatingIps, type FloatingMapping, floatingTableOf } from './floating-ip-nat.js';
 import type { FloatingIpRow, NetworkRow, NeutronStore, PortRow, RuleRow } from './neutron-store.js';
 
 export type ServerAddresses = Record<string, Array<{ address: string; mac: string; type: 'fixed' | 'floating' }>>;
@@ -34,7 +34,7 @@ export class FirewallSync {
 
   /** The nft table of this data dir's floating IPs. */
   get floatingTable(): string {
-    return `${this.engine.names.table}_fip`;
+    return floatingTableOf(this.engine.names);
   }
 
   /** A run queued behind the one under way, not yet started: later callers share it (it reads the rows when it starts). */

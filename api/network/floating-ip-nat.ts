@@ -7,6 +7,7 @@
  * (and the bridge has route_localnet), as it does for published ports.
  */
 import { runHostCommand } from '../../engine/network/host-command.js';
+import { type HostNames, hostNames } from '../../engine/network/host-names.js';
 
 const metadataAddress = '169.254.169.254';
 
@@ -46,4 +47,17 @@ export function floatingRuleset(table: string, mappings: FloatingMapping[], meta
 
 export async function applyFloatingIps(table: string, mappings: FloatingMapping[], metadata?: MetadataRoute): Promise<void> {
   await runHostCommand('nft', ['-f', '-'], floatingRuleset(table, mappings, metadata));
+}
+
+/** The nft table of a data dir's floating IPs (beside the engine's own table). */
+export function floatingTableOf(names: Pick<HostNames, 'table'>): string {
+  return `${names.table}_fip`;
+}
+
+/**
+ * Takes a data dir's floating IPs off the host. The API leaves them in place when it stops
+ * (servers and their addresses outlive it); whoever removes the whole cloud calls this.
+ */
+export async function removeFloatingIps(dataDir: string): Promise<void> {
+  await applyFloatingIps(floatingTableOf(hostNames(dataDir)), []);
 }

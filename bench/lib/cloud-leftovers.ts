@@ -4,12 +4,14 @@
  * nft tables live on the host and would outlive the scratch dir.
  */
 import { execFileSync } from 'node:child_process';
+import { removeFloatingIps } from '../../api/network/floating-ip-nat.js';
 import { cliPath } from '../../test/helpers/cli.js';
 
-export function removeCloudLeftovers(dataDir: string): void {
+export async function removeCloudLeftovers(dataDir: string): Promise<void> {
   const cli = (args: string[]): string => execFileSync(process.execPath, [cliPath, '--data-dir', dataDir, ...args], { encoding: 'utf8' });
   const containers = cli(['ps', '-aq']).split('\n').filter(Boolean);
   if (containers.length > 0) cli(['rm', '-f', ...containers]);
   const networks = cli(['network', 'ls', '-q']).split('\n').filter(Boolean);
   if (networks.length > 0) cli(['network', 'rm', ...networks]);
+  await removeFloatingIps(dataDir);
 }

@@ -10,6 +10,7 @@ import { cliPath, runCli } from './cli.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 import { mountsUnder } from './test-engine.js';
 import { MountFlags, sys } from '../../engine/sys/index.js';
+import { removeFloatingIps } from '../../api/network/floating-ip-nat.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -110,6 +111,7 @@ export async function startTestCloud(label: string, options: TestCloudOptions = 
       // Networks the cloud made (Neutron's, the auto-allocated one) have host bridges: take them down too.
       const networks = (await runCli(dataDir, ['network', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
       if (networks.length > 0) await runCli(dataDir, ['network', 'rm', ...networks]);
+      await removeFloatingIps(dataDir);
       for (const target of mountsUnder(dataDir).reverse()) sys.umount(target, MountFlags.MNT_DETACH);
       removeTempDir(dataDir);
     },
