@@ -62,3 +62,16 @@ export function viewAttribute(view: Record<string, unknown> | undefined, name: s
   if (name === 'show') return view;
   return view[fields[name] ?? name] ?? null;
 }
+
+/** A Subnet's or Port's network is named by `network` or `network_id`: exactly one of them. */
+export function exactlyOneNetwork(p: Readonly<Record<string, unknown>>): { property: string; message: string } | undefined {
+  if ((p.network === undefined) === (p.network_id === undefined)) return { property: 'network', message: 'exactly one of network and network_id is required' };
+  return undefined;
+}
+
+/** The network a Subnet or Port names, resolved to its id; `ref` is the property that named it (to blame). */
+export async function namedNetwork(ctx: ResourceContext<HeatClients>, p: Readonly<Record<string, unknown>>): Promise<{ ref: 'network' | 'network_id'; networkId: string }> {
+  const ref = p.network !== undefined ? 'network' : 'network_id';
+  const networkId = await neutronCall(ctx, () => neutronOf(ctx).networkId(ctx.clients.caller, String(p[ref])), { blame: ref });
+  return { ref, networkId };
+}

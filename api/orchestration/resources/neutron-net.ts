@@ -10,7 +10,7 @@
  */
 import type { ResourceType } from '../../../translators/heat/index.js';
 import type { HeatClients } from '../heat-clients.js';
-import { neutronCall, neutronOf, propertyPath, valueSpecsWarning, viewAttribute, warningData } from './neutron-common.js';
+import { exactlyOneNetwork, namedNetwork, neutronCall, neutronOf, propertyPath, valueSpecsWarning, viewAttribute, warningData } from './neutron-common.js';
 
 export const neutronNetType: ResourceType<HeatClients> = {
   name: 'OS::Neutron::Net',
@@ -89,16 +89,12 @@ export const neutronSubnetType: ResourceType<HeatClients> = {
     tenant_id: { description: 'The owning project.', type: 'string' },
     show: { description: 'The subnet as Neutron shows it.', type: 'map' },
   },
-  validate(p) {
-    if ((p.network === undefined) === (p.network_id === undefined)) return { property: 'network', message: 'exactly one of network and network_id is required' };
-    return undefined;
-  },
+  validate: exactlyOneNetwork,
   handler: {
     async create(ctx, p) {
       const neutron = neutronOf(ctx);
       const { caller } = ctx.clients;
-      const ref = p.network !== undefined ? 'network' : 'network_id';
-      const networkId = await neutronCall(ctx, () => neutron.networkId(caller, String(p[ref])), { blame: ref });
+      const { ref, networkId } = await namedNetwork(ctx, p);
       const view = await neutronCall(ctx, () => neutron.create(caller, 'subnets', {
         network_id: networkId, cidr: p.cidr, ip_version: p.ip_version, name: (p.name as string | undefined) ?? ctx.physicalName,
         ...(p.gateway_ip !== undefined && { gateway_ip: p.gateway_ip }),

@@ -11,7 +11,7 @@
  */
 import type { ResourceContext, ResourceType } from '../../../translators/heat/index.js';
 import type { HeatClients } from '../heat-clients.js';
-import { neutronCall, neutronOf, propertyPath, valueSpecsWarning, viewAttribute, warningData } from './neutron-common.js';
+import { exactlyOneNetwork, namedNetwork, neutronCall, neutronOf, propertyPath, valueSpecsWarning, viewAttribute, warningData } from './neutron-common.js';
 
 /** Security group names or ids as ids, each refusal naming its list item. */
 export async function securityGroupIds(ctx: ResourceContext<HeatClients>, property: string, refs: unknown): Promise<string[] | undefined> {
@@ -52,17 +52,13 @@ export const neutronPortType: ResourceType<HeatClients> = {
     show: { description: 'The port as Neutron shows it.', type: 'map' },
   },
   waitsForPeers: { peer: 'OS::Neutron::Subnet', via: 'OS::Neutron::Net' },
-  validate(p) {
-    if ((p.network === undefined) === (p.network_id === undefined)) return { property: 'network', message: 'exactly one of network and network_id is required' };
-    return undefined;
-  },
+  validate: exactlyOneNetwork,
   handler: {
     async create(ctx, p) {
       const neutron = neutronOf(ctx);
       const { caller } = ctx.clients;
       if (p.mac_address !== undefined) throw new Error(`${propertyPath(ctx, 'mac_address')}: choosing a MAC address is not supported on this cloud (Neutron gives each port one)`);
-      const ref = p.network !== undefined ? 'network' : 'network_id';
-      const networkId = await neutronCall(ctx, () => neutron.networkId(caller, String(p[ref])), { blame: ref });
+      const { ref, networkId } = await namedNetwork(ctx, p);
       const groups = await securityGroupIds(ctx, 'security_groups', p.security_groups);
       const view = await neutronCall(ctx, () => neutron.create(caller, 'ports', {
         network_id: networkId, name: (p.name as string | undefined) ?? ctx.physicalName, fixed_ips: p.fixed_ips,
