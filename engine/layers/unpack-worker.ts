@@ -1,15 +1,16 @@
 /**
- * The unpack worker thread's entry (started by unpack-in-worker.ts): reads the plain tar
- * straight from the decoder's stdout pipe and unpacks it with the same code the calling
- * thread would use (unpack-tar.ts), so that parsing, hashing and file creation run on a
- * core of their own while the calling thread downloads, verifies and feeds the decoder.
+ * The unpack worker thread's entry (started by unpack-in-worker.ts): the native unpacker
+ * (engine/sys/native/sys-tar-*.c) reads the plain tar straight from the decoder's stdout
+ * pipe, hashes it and creates the entries with the rules of unpack-tar.ts and
+ * apply-entry.ts, on a core of its own while the calling thread downloads, verifies and
+ * feeds the decoder. In C because the TypeScript loop spent about as long on its own
+ * parsing, buffers and per-call overhead as on the system calls (bench/RESULTS.md).
  * It never closes the pipe: the thread that started it does, once this thread has exited.
  */
-import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LayerLimits } from '../config.js';
-import { hasErrno, isIntermodalError } from '../errors.js';
-import { unpackTar, type TarUnpackResult } from './unpack-tar.js';
+import { sys } from '../sys/index.js';
+import type { TarUnpackResult } from './unpack-tar.js';
 
 /** What the worker is asked to do. */
 export interface UnpackJob {
@@ -31,48 +32,20 @@ export interface CarriedError {
 /** The worker's one message. `reachedEnd`: the pipe was read to its end before it failed. */
 export type UnpackReply = { ok: TarUnpackResult } | { error: CarriedError; reachedEnd: boolean };
 
-/** Reads are into fresh slabs, never reused: the tar reader keeps views of what it was given. */
-const slabSize = 4 * 1024 * 1024;
-/** A slab with less room left than this is retired, so that reads stay large. */
-const minRead = 256 * 1024;
-
-/** The pipe's bytes, read with blocking reads: this thread has nothing else to wait for. */
-async function* pipeChunks(fd: number, state: { ended: boolean }): AsyncGenerator<Buffer> {
-  let slab = Buffer.allocUnsafe(slabSize);
-  let used = 0;
-  for (;;) {
-    if (slabSize - used < minRead) {
-      slab = Buffer.allocUnsafe(slabSize);
-      used = 0;
-    }
-    let n: number;
-    try {
-      n = fs.readSync(fd, slab, used, slabSize - used, null);
-    } catch (err) {
-      if (hasErrno(err, 'EINTR')) continue;
-      throw err;
-    }
-    if (n === 0) {
-      state.ended = true;
-      return;
-    }
-    yield slab.subarray(used, used + n);
-    used += n;
-  }
-}
-
+/** The native unpacker's error as it crosses: its `category` is the engine error it stands for. */
 function carried(err: unknown): CarriedError {
   const e = err instanceof Error ? err : new Error(String(err));
-  const code = (e as NodeJS.ErrnoException).code;
-  return { name: e.name, message: e.message, intermodal: isIntermodalError(e), ...(typeof code === 'string' && { code }) };
+  const { code, category } = e as Error & { code?: unknown; category?: unknown };
+  if (typeof category === 'string') return { name: category, message: e.message, intermodal: true };
+  return { name: e.name, message: e.message, intermodal: false, ...(typeof code === 'string' && { code }) };
 }
 
 const job = workerData as UnpackJob;
-const state = { ended: false };
 let reply: UnpackReply;
 try {
-  reply = { ok: await unpackTar(pipeChunks(job.fd, state), job.targetDir, job.limits) };
+  const { limits } = job;
+  reply = { ok: sys.unpackTarFd(job.fd, job.targetDir, limits.maxLayerBytes, limits.maxLayerEntries, limits.allowDevices) };
 } catch (err) {
-  reply = { error: carried(err), reachedEnd: state.ended };
+  reply = { error: carried(err), reachedEnd: (err as { reachedEnd?: boolean }).reachedEnd === true };
 }
 parentPort!.postMessage(reply);

@@ -36,6 +36,8 @@ export interface SysCalls {
   setTopDirectory(path: string): boolean;
   /** A close-on-exec pipe [readFd, writeFd] with a kernel buffer of up to `bytes` (as much as the kernel allows). */
   pipeWithCapacity(bytes: number): [number, number];
+  /** The native layer unpacker (native/sys-tar-unpack.c): blocks until the tar on `fd` ends; for the unpack worker thread. */
+  unpackTarFd(fd: number, targetDir: string, maxLayerBytes: number, maxLayerEntries: number, allowDevices: boolean): { diffId: string; size: number; entries: number };
 }
 
 /** MS_* and MNT_* constants from <sys/mount.h> that the engine uses. */
