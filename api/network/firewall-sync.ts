@@ -1,12 +1,15 @@
 /**
  * Keeps the kernel in line with Neutron's rows: every bound server's firewall (its ports'
  * security groups, remote groups resolved to their members' addresses) and the floating
- * IP table. Called after any change that can alter either; runs one at a time, each run
- * from the current rows, so the last one always wins with the latest state.
+ * IP table. Called after any change that can alter either. Each piece is written from the
+ * rows as they are when its write starts, and writes to one piece are ordered, so the last
+ * one always wins with the latest state: per namespace for the firewalls
+ * (namespace-firewalls.ts), one at a time for the floating IP table.
  */
 import type winston from 'winston';
 import type { NetworkService } from '../../engine/network/network-service.js';
-import { applyFirewall, firewallRuleset } from './security-group-firewall.js';
+import { firewallRuleset } from './security-group-firewall.js';
+import { NamespaceFirewalls, type WantedFirewall } from './namespace-firewalls.js';
 import { applyFloatingIps, type FloatingMapping, floatingTableOf } from './floating-ip-nat.js';
 import type { FloatingIpRow, NetworkRow, NeutronStore, PortRow, RuleRow } from './neutron-store.js';
 
@@ -24,62 +27,83 @@ export function serverAddresses(store: NeutronStore, serverId: string): ServerAd
 }
 
 export class FirewallSync {
-  private chain: Promise<void> = Promise.resolve();
   /** Told each server's addresses (fixed, then floating) after every apply, to show them in Nova. */
   onAddresses?: (serverId: string, addresses: ServerAddresses) => void;
   /** The metadata server's port on 127.0.0.1, once it listens. */
   metadataPort?: number;
 
-  constructor(private readonly store: NeutronStore, private readonly engine: NetworkService, private readonly log: winston.Logger) {}
+  private readonly firewalls: NamespaceFirewalls;
+  /** The pass over every server under way, and the one queued behind it (later callers share it). */
+  private passChain: Promise<void> = Promise.resolve();
+  private passQueued?: Promise<void>;
+  /** The same for the floating IP table, which is one table on the host. */
+  private floatingChain: Promise<void> = Promise.resolve();
+  private floatingQueued?: Promise<void>;
+  /** The floating IP table's content last applied, so a boot whose start applied it already does not apply it again. */
+  private appliedFloating?: string;
+
+  constructor(private readonly store: NeutronStore, private readonly engine: NetworkService, private readonly log: winston.Logger) {
+    this.firewalls = new NamespaceFirewalls(log);
+  }
 
   /** The nft table of this data dir's floating IPs. */
   get floatingTable(): string {
     return floatingTableOf(this.engine.names);
   }
 
-  /** A run queued behind the one under way, not yet started: later callers share it (it reads the rows when it starts). */
-  private queued?: Promise<void>;
-  /** The ruleset last applied to each interface (by endpoint id, new at every attach), so an unchanged one is not applied again. */
-  private readonly applied = new Map<string, string>();
-  /** The floating IP table's content last applied, so a boot whose start applied it already does not apply it again. */
-  private appliedFloating?: string;
-
   /**
-   * Applies everything again (after a run under way); resolves when applied. Many servers
-   * booting at once share one queued run instead of one each.
+   * Applies everything again (after a pass under way); resolves when applied. Many servers
+   * booting at once share one queued pass instead of one each.
    */
   all(): Promise<void> {
-    if (this.queued) return this.queued;
-    const run = this.chain.then(() => {
-      this.queued = undefined;
-      return this.apply();
+    if (this.passQueued) return this.passQueued;
+    const run = this.passChain.then(() => {
+      this.passQueued = undefined;
+      return this.refresh(undefined, false);
     });
-    this.queued = run;
-    this.chain = run.catch(() => undefined);
+    this.passQueued = run;
+    this.passChain = run.catch(() => undefined);
     return run;
   }
 
   /**
    * Applies one server's firewall (and the host-side floating IP and metadata rules) and
-   * resolves; the other servers' rulesets, which name its address when it shares their
-   * groups, follow in the background. A boot so waits for its own rules only, not for
-   * every server of the project: they only learn to admit the newcomer a moment later,
-   * which keeps them closed, never open. `strict` (a start waiting for its rules) rejects
-   * when the server's ruleset cannot be applied, instead of logging it.
+   * resolves, without waiting for a pass over the other servers under way (only for an
+   * apply to its own namespace). The other servers' rulesets, which name its address when
+   * it shares their groups, follow in the background: they only learn to admit the
+   * newcomer a moment later, which keeps them closed, never open. `strict` (a start
+   * waiting for its rules) rejects when the server's ruleset cannot be applied.
    */
   server(serverId: string, options: { strict?: boolean } = {}): Promise<void> {
-    const run = this.chain.then(() => this.apply(serverId, options.strict));
-    this.chain = run.catch(() => undefined);
+    const run = this.refresh(serverId, options.strict === true);
     void run.then(() => this.all()).catch((err: Error) => this.log.warn('security group apply failed', { error: err.message }));
     return run;
   }
 
-  private async apply(only?: string, strict = false): Promise<void> {
-    const ports = this.store.all<PortRow>('neutron_ports').filter((p) => p.device_id !== '' && p.device_owner.startsWith('compute:'));
-    const members = (groupId: string) => ports.filter((p) => p.fixed_ip !== null && (JSON.parse(p.security_groups) as string[]).includes(groupId)).map((p) => p.fixed_ip!);
+  private async refresh(only: string | undefined, strict: boolean): Promise<void> {
+    const endpoints = [...this.wanted(only).keys()];
+    await this.firewalls.apply(endpoints, () => this.wanted(only), strict);
+    await this.floating();
+    for (const serverId of this.boundServers().keys()) if (only === undefined || serverId === only) this.onAddresses?.(serverId, serverAddresses(this.store, serverId));
+    if (only === undefined) this.firewalls.forgetAllBut(new Set(this.engine.store.allEndpoints().map((e) => e.id)));
+  }
+
+  /** The ports of servers bound to Neutron, by server. */
+  private boundServers(): Map<string, PortRow[]> {
     const servers = new Map<string, PortRow[]>();
-    for (const p of ports) servers.set(p.device_id, [...(servers.get(p.device_id) ?? []), p]);
+    for (const p of this.store.all<PortRow>('neutron_ports')) {
+      if (p.device_id !== '' && p.device_owner.startsWith('compute:')) servers.set(p.device_id, [...(servers.get(p.device_id) ?? []), p]);
+    }
+    return servers;
+  }
+
+  /** Each running server's ruleset from the current rows (only `only`'s when given), by endpoint id. */
+  private wanted(only: string | undefined): Map<string, WantedFirewall> {
+    const servers = this.boundServers();
+    const ports = [...servers.values()].flat();
+    const members = (groupId: string) => ports.filter((p) => p.fixed_ip !== null && (JSON.parse(p.security_groups) as string[]).includes(groupId)).map((p) => p.fixed_ip!);
     const endpoints = this.engine.store.allEndpoints();
+    const wanted = new Map<string, WantedFirewall>();
     for (const [serverId, serverPorts] of servers) {
       if (only !== undefined && serverId !== only) continue;
       const endpoint = endpoints.find((e) => e.containerName === `instance-${serverId}`);
@@ -87,17 +111,26 @@ export class FirewallSync {
       const open = serverPorts.some((p) => p.port_security === 0);
       const groups = [...new Set(serverPorts.flatMap((p) => JSON.parse(p.security_groups) as string[]))];
       const rules: RuleRow[] | undefined = open ? undefined : groups.flatMap((g) => this.store.rulesOf(g));
-      const ruleset = firewallRuleset(rules, members);
-      if (this.applied.get(endpoint.id) === ruleset) continue;
-      try {
-        await applyFirewall(endpoint.netns, ruleset);
-        this.applied.set(endpoint.id, ruleset);
-      } catch (err) {
-        if (strict) throw err;
-        // The namespace went away under us (the server stopped): its next start applies again.
-        this.log.warn('security group apply failed', { server_id: serverId, error: (err as Error).message });
-      }
+      wanted.set(endpoint.id, { serverId, netns: endpoint.netns, ruleset: firewallRuleset(rules, members) });
     }
+    return wanted;
+  }
+
+  /** Brings the floating IP table in line with the rows (after a write under way; later callers share a queued one). */
+  private floating(): Promise<void> {
+    if (this.floatingQueued) return this.floatingQueued;
+    const run = this.floatingChain.then(() => {
+      this.floatingQueued = undefined;
+      return this.applyFloating();
+    });
+    this.floatingQueued = run;
+    this.floatingChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyFloating(): Promise<void> {
+    const servers = this.boundServers();
+    const ports = [...servers.values()].flat();
     const mappings: FloatingMapping[] = [];
     for (const f of this.store.all<FloatingIpRow>('neutron_floating_ips')) {
       const port = f.port_id === null ? undefined : ports.find((p) => p.id === f.port_id);
@@ -106,14 +139,9 @@ export class FirewallSync {
     // The metadata route exists while any server has a port, and goes with the last one.
     const metadata = this.metadataPort !== undefined && servers.size > 0 ? { port: this.metadataPort, bridges: `${this.engine.names.bridge('')}*` } : undefined;
     const floating = JSON.stringify({ mappings, metadata });
-    if (floating !== this.appliedFloating) {
-      this.appliedFloating = undefined;
-      await applyFloatingIps(this.floatingTable, mappings, metadata);
-      this.appliedFloating = floating;
-    }
-    for (const serverId of servers.keys()) if (only === undefined || serverId === only) this.onAddresses?.(serverId, serverAddresses(this.store, serverId));
-    if (only !== undefined) return;
-    const live = new Set(endpoints.map((e) => e.id));
-    for (const id of this.applied.keys()) if (!live.has(id)) this.applied.delete(id);
+    if (floating === this.appliedFloating) return;
+    this.appliedFloating = undefined;
+    await applyFloatingIps(this.floatingTable, mappings, metadata);
+    this.appliedFloating = floating;
   }
 }
