@@ -103,7 +103,6 @@ export async function pullImage(engine: Engine, text: string, options: PullOptio
             turns[i]!.resolve();
             if (i > 0) report({ id: shortDigest(manifest.layers[i - 1]!.digest), status: 'Pull complete' });
             await downloads[i];
-            report({ id: shortDigest(manifest.layers[i]!.digest), status: 'Extracting' });
           },
         },
         [formatReference(ref)],
@@ -161,10 +160,16 @@ async function fetchBlob(
   const expected = { digest: descriptor.digest, size: descriptor.size, ...leaseBlob(lease) };
   if (!unpackAlong) {
     await engine.content.write(reported, expected);
+    progress?.({ id, status: 'Download complete' });
   } else {
-    await writeAndUnpack(engine, descriptor, reported, expected, lease, unpackAlong);
+    // The unpack runs behind the download and finishes after it: from the moment the blob
+    // is whole and verified until the layer is kept, the layer is honestly "Extracting".
+    const downloaded = (): void => {
+      progress?.({ id, status: 'Download complete' });
+      progress?.({ id, status: 'Extracting' });
+    };
+    await writeAndUnpack(engine, descriptor, reported, expected, lease, unpackAlong, downloaded);
   }
-  progress?.({ id, status: 'Download complete' });
   return true;
 }
 
@@ -174,9 +179,18 @@ async function fetchBlob(
  * digest are reported as such even if they also made a broken archive, and an archive the
  * unpacker refuses is reported once the blob is known to be the one the manifest names.
  */
-async function writeAndUnpack(engine: Engine, descriptor: Descriptor, source: AsyncIterable<Buffer>, expected: Expected, lease: Lease, along: UnpackAlong): Promise<void> {
+async function writeAndUnpack(
+  engine: Engine,
+  descriptor: Descriptor,
+  source: AsyncIterable<Buffer>,
+  expected: Expected,
+  lease: Lease,
+  along: UnpackAlong,
+  downloaded: () => void,
+): Promise<void> {
   const tee = new BlobTee(source);
   const stored = engine.content.write(tee.leader(), expected).finally(() => tee.leaderDone());
+  stored.then(downloaded, () => {});
   const arriving = { bytes: tee.follower(), detach: () => tee.detach(), stored, parentRecorded: along.parentRecorded };
   const blob = { digest: descriptor.digest, mediaType: descriptor.mediaType };
   const unpacked = engine.layers.addFromBlob(blob, along.parent, lease, along.diffId, {}, arriving);

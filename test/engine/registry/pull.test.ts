@@ -68,12 +68,19 @@ describe('engine/registry/pull against docker-registry', () => {
     const again = await pullImage(t.engine, `${registry.host}/team/alpha:1`);
     assert.equal(again.downloaded, 0);
     const events: TransferEvent[] = [];
-    const second = await pullImage(t.engine, `${registry.host}/team/beta:oci`, { onProgress: (e) => events.push(e) });
+    // "Extracting" is said while the layer is still being unpacked, not once it is kept.
+    const layersWhenExtracting: number[] = [];
+    const onProgress = (e: TransferEvent): void => {
+      events.push(e);
+      if (e.status === 'Extracting') layersWhenExtracting.push(t.engine.layers.list().length);
+    };
+    const second = await pullImage(t.engine, `${registry.host}/team/beta:oci`, { onProgress });
     // skopeo compresses the same busybox tar to the same gzip bytes, so only config + top layer differ.
     assert.equal(second.downloaded, 2);
     const [base, top] = (JSON.parse(rawManifest(`${registry.host}/team/beta:oci`).toString()) as { layers: { digest: string }[] }).layers.map((l) => l.digest.slice(7, 19));
     assert.deepEqual(events.filter((e) => e.id === base).map((e) => e.status), ['Already exists']);
     assert.deepEqual(events.filter((e) => e.id === top && e.status !== 'Downloading').map((e) => e.status), ['Waiting', 'Download complete', 'Extracting', 'Pull complete']);
+    assert.deepEqual(layersWhenExtracting, [t.engine.layers.list().length - 1]);
   });
 
   it('pulls the platform asked for from an index, and refuses one it does not have', async () => {
