@@ -8,7 +8,8 @@
  */
 import type winston from 'winston';
 import type { NetworkService } from '../../engine/network/network-service.js';
-import { firewallRuleset } from './security-group-firewall.js';
+import type { StoredEndpoint } from '../../engine/network/network-store.js';
+import { firewallPlan } from './security-group-firewall.js';
 import { NamespaceFirewalls, type WantedFirewall } from './namespace-firewalls.js';
 import { applyFloatingIps, type FloatingMapping, floatingTableOf } from './floating-ip-nat.js';
 import type { FloatingIpRow, NetworkRow, NeutronStore, PortRow, RuleRow } from './neutron-store.js';
@@ -97,21 +98,28 @@ export class FirewallSync {
     return servers;
   }
 
-  /** Each running server's ruleset from the current rows (only `only`'s when given), by endpoint id. */
+  /** Each running server's firewall from the current rows (only `only`'s when given), by endpoint id. */
   private wanted(only: string | undefined): Map<string, WantedFirewall> {
     const servers = this.boundServers();
-    const ports = [...servers.values()].flat();
-    const members = (groupId: string) => ports.filter((p) => p.fixed_ip !== null && (JSON.parse(p.security_groups) as string[]).includes(groupId)).map((p) => p.fixed_ip!);
-    const endpoints = this.engine.store.allEndpoints();
+    const groupsOf = new Map<string, string[]>();
+    const members = new Map<string, string[]>();
+    for (const p of [...servers.values()].flat()) {
+      const groups = JSON.parse(p.security_groups) as string[];
+      groupsOf.set(p.id, groups);
+      if (p.fixed_ip !== null) for (const g of groups) members.set(g, [...(members.get(g) ?? []), p.fixed_ip]);
+    }
+    // A server with several interfaces has one namespace: its first endpoint stands for it.
+    const endpoints = new Map<string, StoredEndpoint>();
+    for (const e of this.engine.store.allEndpoints()) if (!endpoints.has(e.containerName)) endpoints.set(e.containerName, e);
     const wanted = new Map<string, WantedFirewall>();
     for (const [serverId, serverPorts] of servers) {
       if (only !== undefined && serverId !== only) continue;
-      const endpoint = endpoints.find((e) => e.containerName === `instance-${serverId}`);
+      const endpoint = endpoints.get(`instance-${serverId}`);
       if (!endpoint) continue; // not running: its namespace comes back at start, and so does this
       const open = serverPorts.some((p) => p.port_security === 0);
-      const groups = [...new Set(serverPorts.flatMap((p) => JSON.parse(p.security_groups) as string[]))];
+      const groups = [...new Set(serverPorts.flatMap((p) => groupsOf.get(p.id)!))];
       const rules: RuleRow[] | undefined = open ? undefined : groups.flatMap((g) => this.store.rulesOf(g));
-      wanted.set(endpoint.id, { serverId, netns: endpoint.netns, ruleset: firewallRuleset(rules, members) });
+      wanted.set(endpoint.id, { serverId, netns: endpoint.netns, plan: firewallPlan(rules, (g) => members.get(g) ?? []) });
     }
     return wanted;
   }

@@ -3,21 +3,38 @@
  * `inet intermodal_sg` there filters what enters and leaves the server's interfaces, so the
  * rules hold whatever path the traffic took (same bridge, published port, floating IP).
  * Default policy drop; established flows, loopback and what the groups' rules allow pass.
- * The table is replaced whole on every change (idempotent), and goes with the namespace
- * when the server is deleted, so nothing is left on the host.
+ * A rule naming a remote group matches a named set of the table (`ip saddr @g_<group>`)
+ * holding the group's members' addresses: when a server joins or leaves a group, its peers'
+ * tables change by one `add/delete element`, not by a new table. The table is replaced
+ * whole when its rules change (idempotent), and goes with the namespace when the server is
+ * deleted, so nothing is left on the host.
  *
  * The instance gets no CAP_NET_ADMIN, so it cannot change the table. The table is put in
  * place at every start before the instance's first process runs (the driver's pre-start
  * hook, ServerPorts.prestart). LIMITATION: a driver without that hook (docker) starts the
  * instance unfiltered until the apply that follows its start.
  */
-import { runHostCommand } from '../../engine/network/host-command.js';
 import type { RuleRow } from './neutron-store.js';
 
 export const firewallTable = 'intermodal_sg';
 
-/** One rule as nft text, or undefined when it can match nothing (a remote group with no members). */
-function ruleText(rule: RuleRow, groupMembers: (groupId: string) => string[]): string | undefined {
+/**
+ * A server's table as two parts: `table`, the script that replaces the table with its rules
+ * and its remote groups' sets declared empty, and `sets`, each set's name → the addresses
+ * it must hold. Two plans with the same `table` differ only by set elements.
+ */
+export interface FirewallPlan {
+  table: string;
+  sets: Map<string, string[]>;
+}
+
+/** The set holding a remote group's members (nft names allow letters, digits, underscores). */
+export function groupSetName(groupId: string): string {
+  return `g_${groupId.replace(/[^A-Za-z0-9]/g, '').slice(0, 64)}`;
+}
+
+/** One rule as nft text, or undefined when it cannot apply (a remote group on IPv6, where servers have no address). */
+function ruleText(rule: RuleRow, sets: Map<string, string[]>, groupMembers: (groupId: string) => string[]): string | undefined {
   const v6 = rule.ethertype === 'IPv6';
   const parts = [`meta nfproto ${v6 ? 'ipv6' : 'ipv4'}`];
   const side = rule.direction === 'ingress' ? 'saddr' : 'daddr';
@@ -25,9 +42,9 @@ function ruleText(rule: RuleRow, groupMembers: (groupId: string) => string[]): s
   if (rule.remote_ip_prefix) parts.push(`${family} ${side} ${rule.remote_ip_prefix}`);
   if (rule.remote_group_id) {
     if (v6) return undefined; // servers have IPv4 addresses only
-    const members = groupMembers(rule.remote_group_id);
-    if (members.length === 0) return undefined;
-    parts.push(`${family} ${side} { ${members.join(', ')} }`);
+    const name = groupSetName(rule.remote_group_id);
+    if (!sets.has(name)) sets.set(name, [...new Set(groupMembers(rule.remote_group_id))].sort());
+    parts.push(`${family} ${side} @${name}`);
   }
   const protocol = rule.protocol === null || rule.protocol === 'any' ? undefined : protocolName(rule.protocol, v6);
   if (protocol !== undefined) {
@@ -47,8 +64,9 @@ function protocolName(protocol: string, v6: boolean): string {
   return name === 'icmp' && v6 ? 'ipv6-icmp' : name;
 }
 
-/** The ruleset for a server whose ports carry `rules` (the union of their groups'); undefined rules = port security off. */
-export function firewallRuleset(rules: RuleRow[] | undefined, groupMembers: (groupId: string) => string[]): string {
+/** The plan for a server whose ports carry `rules` (the union of their groups'); undefined rules = port security off. */
+export function firewallPlan(rules: RuleRow[] | undefined, groupMembers: (groupId: string) => string[]): FirewallPlan {
+  const sets = new Map<string, string[]>();
   const chain = (hook: string, lines: string[]) => [
     `  chain ${hook} {`,
     `    type filter hook ${hook} priority filter; policy ${rules === undefined ? 'accept' : 'drop'};`,
@@ -57,19 +75,43 @@ export function firewallRuleset(rules: RuleRow[] | undefined, groupMembers: (gro
     ...lines.map((l) => `    ${l}`),
     '  }',
   ];
-  const texts = (direction: string) => (rules ?? []).filter((r) => r.direction === direction).map((r) => ruleText(r, groupMembers)).filter((t): t is string => t !== undefined);
-  return [
+  const texts = (direction: string) => (rules ?? []).filter((r) => r.direction === direction).map((r) => ruleText(r, sets, groupMembers)).filter((t): t is string => t !== undefined);
+  const input = chain('input', texts('ingress'));
+  const output = chain('output', texts('egress'));
+  const table = [
     `table inet ${firewallTable} {}`,
     `delete table inet ${firewallTable}`,
     `table inet ${firewallTable} {`,
-    ...chain('input', texts('ingress')),
-    ...chain('output', texts('egress')),
+    ...[...sets.keys()].map((name) => `  set ${name} { type ipv4_addr; }`),
+    ...input,
+    ...output,
     '}',
     '',
   ].join('\n');
+  return { table, sets };
 }
 
-/** Replaces the table in the namespace at `netns` (a /run/netns path or /proc/PID/ns/net). */
-export async function applyFirewall(netns: string, ruleset: string): Promise<void> {
-  await runHostCommand('nsenter', [`--net=${netns}`, 'nft', '-f', '-'], ruleset);
+const elements = (verb: 'add' | 'delete', set: string, addresses: string[]) =>
+  addresses.length === 0 ? '' : `${verb} element inet ${firewallTable} ${set} { ${addresses.join(', ')} }\n`;
+
+/** The script that replaces the table with `plan` whole, its sets filled. */
+export function planScript(plan: FirewallPlan): string {
+  return plan.table + [...plan.sets].map(([set, addresses]) => elements('add', set, addresses)).join('');
+}
+
+/** The script that turns the sets `had` into the plan's (same table), or '' when they are equal. */
+export function membershipScript(had: Map<string, ReadonlySet<string>>, plan: FirewallPlan): string {
+  let script = '';
+  for (const [set, addresses] of plan.sets) {
+    const before = had.get(set) ?? new Set<string>();
+    const now = new Set(addresses);
+    script += elements('delete', set, [...before].filter((a) => !now.has(a)));
+    script += elements('add', set, addresses.filter((a) => !before.has(a)));
+  }
+  return script;
+}
+
+/** The whole script for a server (see firewallPlan): its table, then its sets' elements. */
+export function firewallRuleset(rules: RuleRow[] | undefined, groupMembers: (groupId: string) => string[]): string {
+  return planScript(firewallPlan(rules, groupMembers));
 }

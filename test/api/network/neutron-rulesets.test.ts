@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { floatingRuleset } from '../../../api/network/floating-ip-nat.js';
 import type { RuleRow } from '../../../api/network/neutron-store.js';
-import { firewallRuleset } from '../../../api/network/security-group-firewall.js';
+import { firewallPlan, firewallRuleset, membershipScript } from '../../../api/network/security-group-firewall.js';
 
 const nftAccepts = (text: string) => {
   const result = spawnSync('nft', ['-c', '-f', '-'], { input: text, encoding: 'utf8' });
@@ -36,9 +36,24 @@ describe('neutron nftables rulesets', () => {
     assert.match(text, /ip saddr 0\.0\.0\.0\/0 tcp dport 80 accept/);
     assert.match(text, /udp dport 5000-5010 accept/);
     assert.match(text, /meta l4proto icmp accept/);
-    assert.match(text, /ip saddr \{ 10\.1\.0\.2, 10\.1\.0\.3 \} accept/);
+    // A remote group is a named set of the table, filled with its members' addresses.
+    assert.match(text, /set g_g1 \{ type ipv4_addr; \}/);
+    assert.match(text, /ip saddr @g_g1 accept/);
+    assert.match(text, /add element inet intermodal_sg g_g1 \{ 10\.1\.0\.2, 10\.1\.0\.3 \}/);
     assert.match(text, /ip saddr 10\.0\.0\.0\/8 tcp dport 22 accept/);
-    assert.equal(text.match(/ip saddr \{/g)?.length, 1, 'a remote group with no member allows nothing');
+    assert.match(text, /ip saddr @g_empty accept/);
+    assert.doesNotMatch(text, /add element inet intermodal_sg g_empty/, 'a remote group with no member has an empty set, which allows nothing');
+  });
+
+  it('turns a change of a remote group\'s members into element changes of its set, and nothing when none changed', () => {
+    const rules = [rule({ remote_group_id: 'g1' })];
+    const before = firewallPlan(rules, () => ['10.1.0.2', '10.1.0.3']);
+    const after = firewallPlan(rules, () => ['10.1.0.3', '10.1.0.4']);
+    assert.equal(after.table, before.table, 'the rules did not change, so neither does the table');
+    const had = new Map([...before.sets].map(([set, addresses]) => [set, new Set(addresses)]));
+    assert.equal(membershipScript(had, after), 'delete element inet intermodal_sg g_g1 { 10.1.0.2 }\nadd element inet intermodal_sg g_g1 { 10.1.0.4 }\n');
+    assert.equal(membershipScript(had, before), '');
+    nftAccepts(firewallRuleset(rules, () => ['10.1.0.2']) + membershipScript(had, after));
   });
 
   it('leaves a port with port security off open', () => {
