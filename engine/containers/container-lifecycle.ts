@@ -124,15 +124,28 @@ export abstract class ContainerLifecycle {
       });
       fs.writeFileSync(path.join(p.dir, 'config.json'), JSON.stringify(oci));
       fs.rmSync(p.oomFile, { force: true });
-      const created = await runtime.create(record.id, p.dir, {
+      const runHooks = async () => {
+        for (const hook of this.prestartHooks) await hook(record, this.options.network?.endpoints(record.id) ?? []);
+      };
+      // Plugging the interfaces and the pre-start hooks (the server's firewall) need only the
+      // namespace, not the process: they run while the runtime creates the container, and
+      // both are done before its process starts.
+      const plugged = join?.plug ? join.plug().then(runHooks) : undefined;
+      const creating = runtime.create(record.id, p.dir, {
         logPath: p.log,
         exitDir: path.dirname(p.exitFile),
         ...(spec.tty && { terminal: true }),
         ...(spec.openStdin && { stdin: true }),
         ...(this.options.exitCommand && { exitCommand: this.options.exitCommand(record.id) }),
       });
-      await join?.complete?.(created.pid);
-      for (const hook of this.prestartHooks) await hook(record, this.options.network?.endpoints(record.id) ?? []);
+      const [made, plugging] = await Promise.allSettled([creating, plugged]);
+      if (made.status === 'rejected') throw made.reason;
+      if (plugging.status === 'rejected') throw plugging.reason;
+      const created = made.value;
+      if (!plugged) {
+        await join?.complete?.(created.pid);
+        await runHooks();
+      }
       if (attach) {
         session = runtime.attach(record.id, p.dir);
         attach(session);

@@ -62,14 +62,20 @@ export interface NetworkJoin {
    * makes it and this attaches it, given the created (not yet started) process's pid.
    */
   complete?: (pid: number) => Promise<void>;
+  /**
+   * Set otherwise: plugs the interfaces into the namespace already made (`netns`) and fills
+   * the /etc files in. It needs no process, so the caller runs it while the runtime creates
+   * the container, and must await it before the container's process starts.
+   */
+  plug?: () => Promise<void>;
 }
 
 /**
- * Attaches a container about to start: leftovers of an earlier run are detached first,
- * then its namespace is made and its interfaces plugged, and its /etc files written to
- * `dir/network/`. Undefined (nothing done) when it asks for no network or no networking is
- * configured. On failure nothing is left attached. With `userns` the attach waits for
- * `complete`; the files are written first and filled in place then (bind mounts keep the inode).
+ * Prepares a container about to start for its networks: leftovers of an earlier run are
+ * detached first, its namespace is made and its /etc files written to `dir/network/`; the
+ * interfaces are plugged by `plug` (or, with `userns`, by `complete`). Undefined (nothing
+ * done) when it asks for no network or no networking is configured. On failure, here or in
+ * `plug`/`complete`, nothing is left attached.
  */
 export async function joinNetworks(
   networking: ContainerNetworking | undefined, container: NetworkedContainer, requests: EndpointRequest[] | undefined, exposedPorts: Record<string, unknown> | undefined, dir: string, userns = false,
@@ -87,17 +93,16 @@ export async function joinNetworks(
       throw err;
     }
   };
-  let paths: ReturnType<typeof writeContainerNetworkFiles>;
+  // Requests are checked before anything is made; the files start without addresses and are
+  // filled in place once plugged (bind mounts keep the inode).
+  networking.check(resolved);
+  const paths = writeContainerNetworkFiles(filesDir, containerNetworkFiles(container, []));
   let netns: string | undefined;
-  if (userns) {
-    networking.check(resolved);
-    paths = writeContainerNetworkFiles(filesDir, containerNetworkFiles(container, []));
-  } else {
+  if (!userns) {
     netns = await networking.prepareNamespace(container.id).catch(async (err: unknown) => {
       await networking.detach(container.id).catch(() => undefined);
       throw err;
     });
-    paths = await attach(netns);
   }
   return {
     ...(netns !== undefined && { netns }),
@@ -106,7 +111,9 @@ export async function joinNetworks(
       { type: 'bind', source: paths.resolvConf, destination: '/etc/resolv.conf', readOnly: false },
       { type: 'bind', source: paths.hostname, destination: '/etc/hostname', readOnly: false },
     ],
-    ...(userns && { complete: async (pid: number) => void (await attach(`/proc/${pid}/ns/net`)) }),
+    ...(netns === undefined
+      ? { complete: async (pid: number) => void (await attach(`/proc/${pid}/ns/net`)) }
+      : { plug: async () => void (await attach(netns)) }),
   };
 }
 

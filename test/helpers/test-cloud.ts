@@ -45,6 +45,17 @@ function waitForListening(child: ChildProcess): Promise<string> {
   });
 }
 
+/** For a failed `stack create|update ... --wait NAME`: the stack's events, whose reasons say which resource failed and why. */
+async function stackEvents(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  if (args[0] !== 'stack' || !args.includes('--wait')) return '';
+  try {
+    const { stdout } = await execFileAsync('openstack', ['stack', 'event', 'list', args[args.length - 1]!, '-f', 'value'], { env, timeout: 60_000 });
+    return `\nstack events:\n${stdout}`;
+  } catch {
+    return '';
+  }
+}
+
 /** Options of startTestCloud. */
 export interface TestCloudOptions {
   /** Runs on the fresh data dir before the server first starts (e.g. to write compute-hosts.yaml). */
@@ -78,7 +89,7 @@ export async function startTestCloud(label: string, options: TestCloudOptions = 
         return stdout;
       } catch (e) {
         const err = e as { stderr?: string; stdout?: string; message: string };
-        throw new Error(`openstack ${args.join(' ')} failed: ${err.stderr || err.stdout || err.message}`);
+        throw new Error(`openstack ${args.join(' ')} failed: ${err.stderr || err.stdout || err.message}${await stackEvents(args, env)}`);
       }
     },
     async token(username, password, project) {
