@@ -63,6 +63,11 @@ struct tar_apply *tar_apply_open(const char *root_dir, int allow_devices, struct
   }
   a->owner_is_root = geteuid() == 0 && getegid() == 0 && !(st.st_mode & S_ISGID);
   struct tree_node *root = tree_put(&a->tree, "", 0, NODE_DIR);
+  if (!root) {
+    tar_fail_errno(error, ENOMEM, "record", root_dir);
+    tar_apply_close(a);
+    return NULL;
+  }
   root->meta = (struct dir_meta){.mode = 0755};
   return a;
 }

@@ -50,6 +50,9 @@ int tar_input_fill(struct tar_input *in) {
     in->end -= in->pos;
     in->pos = 0;
   }
+  // Callers consume before refilling and ask for at most an extension header at once, so a
+  // full buffer is a bug here; reading zero bytes into it must not pass for the end.
+  if (in->end == in->cap) return tar_fail(in->error, FAULT_INVALID, "tar reader: input buffer full");
   for (;;) {
     ssize_t n = read(in->fd, in->buf + in->end, in->cap - in->end);
     if (n < 0 && errno == EINTR) continue;
