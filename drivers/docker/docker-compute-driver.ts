@@ -12,8 +12,9 @@
  * instances on a Docker host (their networks are segments on that host, see
  * docker-networks.ts); a user's stop and a
  * resized disk are remembered by the driver (driver-state.ts), not by the daemon; a boot
- * script needs /bin/sh in the image (looked up through Docker's archive API, which counts
- * a dangling symlink as present); CPU and memory figures come from the cgroup when the
+ * script needs /bin/sh in the image (looked up in the container's layers on a local
+ * daemon; on a remote one through Docker's archive API, which counts a dangling symlink
+ * as present); CPU and memory figures come from the cgroup when the
  * daemon is on this machine, else from the stats API (up to a second per call).
  */
 import fs from 'node:fs';

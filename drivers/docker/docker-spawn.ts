@@ -2,7 +2,8 @@
  * Creating an instance on a Docker daemon, as the local driver does on our engine
  * (drivers/local/instance-spawn.ts): the request is checked completely and the image made
  * available before anything is created; the injected files and the boot script are put
- * into the created container with the archive API (a tar we build) before it starts; the
+ * into the created container before it starts, straight into its layers when the daemon is
+ * on this machine (docker-local-rootfs.ts), else with the archive API (a tar we build); the
  * boot script wraps the image's command exactly as on the local driver. Whatever fails
  * between create and a started process removes the container again. A process that starts
  * and dies at once, or whose program does not exist, is not a spawn failure: the instance
@@ -26,6 +27,7 @@ import type { DockerContainer } from './docker-container-info.js';
 import { type DockerAttachment, resolveAttachments } from './docker-networks.js';
 import type { NetworkRecord } from '../../engine/network/network.js';
 import { ensureImageOnDaemon } from './docker-images.js';
+import { type ContainerFile, LocalContainerRoot } from './docker-local-rootfs.js';
 
 /** The driver label's value on this driver's containers. */
 export const dockerDriverName = 'docker';
@@ -107,15 +109,14 @@ export async function spawnOnDaemon(api: DockerApi, engine: Engine, checked: Che
   const name = containerName(request.instanceId);
   let created = await api.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body });
   try {
-    if (request.bootScript !== undefined && !(await hasPath(api, created.Id, bootShell))) {
+    const files = (request.files ?? []).map((f) => ({ path: f.path, contents: f.contents, mode: f.mode ?? 0o644 }));
+    if ((await fillContainer(api, created.Id, files, request.bootScript)) === 'no-shell') {
       // Without a shell the wrapper cannot run: boot the image's own command and say so.
       await api.json('DELETE', `/containers/${created.Id}`, { query: { force: true } });
       const { Entrypoint: _e, Cmd: _c, ...plain } = body;
       const own = { ...(p.entrypoint !== undefined && { Entrypoint: p.entrypoint }), ...(p.command !== undefined && { Cmd: p.command }) };
       created = await api.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body: { ...plain, ...own, Labels: { ...labels, [InstanceLabels.bootScript]: `not run: the image has no ${bootShell}` } } });
-      await putFiles(api, created.Id, request, false);
-    } else {
-      await putFiles(api, created.Id, request, request.bootScript !== undefined);
+      await fillContainer(api, created.Id, files);
     }
     for (const attachment of more) {
       await api.json('POST', `/networks/${encodeURIComponent(attachment.name)}/connect`, { body: { Container: created.Id, EndpointConfig: endpointConfig(attachment) } });
@@ -151,10 +152,33 @@ async function hasPath(api: DockerApi, id: string, file: string): Promise<boolea
   return true;
 }
 
-/** Writes the injected files (and the boot script) into the created container with one tar. */
-async function putFiles(api: DockerApi, id: string, request: SpawnRequest, withBootScript: boolean): Promise<void> {
-  const entries = (request.files ?? []).map((f) => ({ path: f.path, contents: f.contents, mode: f.mode ?? 0o644 }));
-  if (withBootScript) entries.push({ path: bootScriptPath, contents: request.bootScript!, mode: 0o755 });
+/**
+ * Puts the injected files and the boot script into the created container: straight into
+ * its layers when they are on this machine (docker-local-rootfs.ts), else with the archive
+ * API. 'no-shell' (and nothing written) when there is a boot script but no shell to run it.
+ */
+async function fillContainer(api: DockerApi, id: string, files: ContainerFile[], bootScript?: Buffer): Promise<'filled' | 'no-shell'> {
+  if (files.length === 0 && bootScript === undefined) return 'filled';
+  const entries = bootScript === undefined ? files : [...files, { path: bootScriptPath, contents: bootScript, mode: 0o755 }];
+  const local = await LocalContainerRoot.open(api, id);
+  let written = false;
+  if (local) {
+    try {
+      if (bootScript !== undefined && !local.has(bootShell)) return 'no-shell';
+      written = local.write(entries);
+    } finally {
+      // Unmounted before the daemon mounts these layers itself (archive PUT or start).
+      local.close();
+    }
+  } else if (bootScript !== undefined && !(await hasPath(api, id, bootShell))) {
+    return 'no-shell';
+  }
+  if (!written) await putFiles(api, id, entries);
+  return 'filled';
+}
+
+/** Writes the files into the created container with one tar through the archive API. */
+async function putFiles(api: DockerApi, id: string, entries: ContainerFile[]): Promise<void> {
   if (entries.length === 0) return;
   const tar = new TarWriter();
   const bytes = readAll(tar.stream);

@@ -86,4 +86,29 @@ describe('acceptance: openstack CLI on a docker-only compute host', function () 
     assert.deepEqual(containersOnDaemon(), [], 'no container is left on the daemon');
     assert.equal((await runCli(c.dataDir, ['ps', '-aq'])).stdout.trim(), '', 'none in our engine either');
   });
+
+  it('gives a server on the docker host its user data, meta_data.json and keypair, and runs a user-data script', async () => {
+    const c = cloud!;
+    const dir = path.join(work, 'user-data');
+    fs.mkdirSync(dir);
+    const image = JSON.parse(await c.openstack(['image', 'create', '--file', makeServerImage(dir), '--container-format', 'docker', '--disk-format', 'raw', 'bb-ud', '-f', 'json'])) as { id: string };
+    const userData = '#!/bin/sh\necho "user data ran as $(id -u)"\n';
+    fs.writeFileSync(path.join(work, 'user-data.sh'), userData);
+    fs.writeFileSync(path.join(work, 'key.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDockerHostKeyForTheTest test@docker\n');
+    await c.openstack(['keypair', 'create', '--public-key', path.join(work, 'key.pub'), 'dk']);
+    const server = JSON.parse(await c.openstack(['server', 'create', '--image', image.id, '--flavor', 'm1.tiny', '--key-name', 'dk', '--user-data', path.join(work, 'user-data.sh'), '--wait', 'vm-ud', '-f', 'json'])) as { id: string; status: string };
+    assert.equal(server.status, 'ACTIVE');
+    const inside = (file: string): string => dockerd!.docker(['exec', `instance-${server.id}`, 'cat', file]);
+    assert.equal(inside('/mnt/config/openstack/latest/user_data'), userData, 'the config drive carries the user data as given');
+    const meta = JSON.parse(inside('/mnt/config/openstack/latest/meta_data.json')) as { uuid: string; name: string; public_keys: Record<string, string> };
+    assert.equal(meta.uuid, server.id);
+    assert.equal(meta.name, 'vm-ud');
+    assert.match(meta.public_keys['dk'] ?? '', /DockerHostKeyForTheTest/);
+    assert.match(inside('/root/.ssh/authorized_keys'), /DockerHostKeyForTheTest/);
+    assert.match(dockerd!.docker(['exec', `instance-${server.id}`, 'ls', '-ln', '/root/.ssh/authorized_keys']), /^-rw------- +1 0 +0 /, 'root\'s, readable by root alone');
+    await until('the user-data script\'s line in the console', async () => (await c.openstack(['console', 'log', 'show', 'vm-ud'])).includes('user data ran as 0'));
+    assert.doesNotMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), /intermodal-docker-fill/, 'the files were written without leaving a mount behind');
+    await c.openstack(['server', 'delete', '--wait', 'vm-ud']);
+    assert.deepEqual(containersOnDaemon(), [], 'no container is left on the daemon');
+  });
 });
