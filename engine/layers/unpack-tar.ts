@@ -1,8 +1,8 @@
 /**
  * The unpacking loop proper: reads a plain tar stream entry by entry, creates each entry
  * under the layer root through apply-entry.ts, caps size and entry count while streaming,
- * and hashes the bytes for the diff ID. The same code runs on the calling thread and in the
- * unpack worker (unpack-worker.ts), so both paths keep exactly the same safety rules.
+ * and hashes the bytes for the diff ID. This runs on the calling thread; the unpack thread's
+ * native unpacker (engine/sys/native/sys-tar-*.c) keeps the same rules with the same messages.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';

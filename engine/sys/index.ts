@@ -36,8 +36,14 @@ export interface SysCalls {
   setTopDirectory(path: string): boolean;
   /** A close-on-exec pipe [readFd, writeFd] with a kernel buffer of up to `bytes` (as much as the kernel allows). */
   pipeWithCapacity(bytes: number): [number, number];
-  /** The native layer unpacker (native/sys-tar-unpack.c): blocks until the tar on `fd` ends; for the unpack worker thread. */
-  unpackTarFd(fd: number, targetDir: string, maxLayerBytes: number, maxLayerEntries: number, allowDevices: boolean): { diffId: string; size: number; entries: number };
+  /**
+   * The native layer unpacker (native/sys-tar-unpack.c): unpacks the tar read from `fd` into
+   * `targetDir` on a thread of its own and calls back once done (error: see unpack-in-worker.ts).
+   */
+  unpackTarFd(
+    fd: number, targetDir: string, maxLayerBytes: number, maxLayerEntries: number, allowDevices: boolean,
+    done: (error: Error | null, result: { diffId: string; size: number; entries: number } | undefined) => void,
+  ): void;
 }
 
 /** MS_* and MNT_* constants from <sys/mount.h> that the engine uses. */

@@ -1,15 +1,14 @@
 /*
- * unpackTarFd(fd, targetDir, maxLayerBytes, maxLayerEntries, allowDevices): the native
- * layer unpacker's entry point, for the unpack worker thread (it blocks until the pipe
- * ends). Reads the plain tar from `fd`, hashes every byte for the diff ID, and creates the
- * entries under `targetDir` (existing, empty) with the rules of the TypeScript unpacker.
- * Returns { diffId, size, entries }. Throws an Error with `category` ('InvalidArgumentError'
- * or 'QuotaExceededError') or an errno `code`, and `reachedEnd` (the pipe was read to its
- * end first); the message names the entry as unpack-tar.ts does. The caller removes
- * `targetDir` on failure.
+ * The native layer unpacker's entry point: reads the plain tar from a pipe on a thread of
+ * its own, hashes every byte for the diff ID, and creates the entries under the target
+ * (existing, empty) with the rules of the TypeScript unpacker. A failure comes back as an
+ * Error with `category` ('InvalidArgumentError' or 'QuotaExceededError') or an errno
+ * `code`, and `reachedEnd` (the pipe was read to its end first); the message names the
+ * entry as unpack-tar.ts does. The caller removes the target on failure.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +70,46 @@ static int unpack(int fd, const char *target, uint64_t max_bytes, uint64_t max_e
   return rc;
 }
 
-static napi_value thrown(napi_env env, struct tar_error *error, int reached_end) {
+/* One unpack: its arguments, then its outcome, handed from its thread back to JS. */
+struct unpack_job {
+  int fd;
+  char *target;
+  uint64_t max_bytes, max_entries;
+  int allow_devices;
+  napi_threadsafe_function done;
+  int rc;
+  int reached_end;
+  struct tar_error error;
+  uint64_t size, entries;
+  char diff_id[7 + 64 + 1];
+};
+
+static void *run_job(void *arg) {
+  struct unpack_job *job = arg;
+  struct tar_input in = {.fd = job->fd, .cap = INPUT_BYTES, .max_bytes = job->max_bytes, .error = &job->error};
+  in.buf = malloc(INPUT_BYTES);
+  in.hash = EVP_MD_CTX_new();
+  if (!in.buf || !in.hash || EVP_DigestInit_ex(in.hash, EVP_sha256(), NULL) != 1) job->rc = tar_fail_errno(&job->error, ENOMEM, "start", job->target);
+  else job->rc = unpack(job->fd, job->target, job->max_bytes, job->max_entries, job->allow_devices, &in, &job->entries);
+  if (job->rc == 0) {
+    unsigned char digest[32];
+    unsigned int digest_len = 0;
+    EVP_DigestFinal_ex(in.hash, digest, &digest_len);
+    strcpy(job->diff_id, "sha256:");
+    for (unsigned i = 0; i < digest_len; i++) snprintf(job->diff_id + 7 + 2 * i, 3, "%02x", digest[i]);
+  }
+  job->size = in.total;
+  job->reached_end = in.eof;
+  free(in.buf);
+  if (in.hash) EVP_MD_CTX_free(in.hash);
+  // `deliver` frees the job on the JS thread, maybe before the call below returns.
+  napi_threadsafe_function done = job->done;
+  napi_call_threadsafe_function(done, job, napi_tsfn_blocking);
+  napi_release_threadsafe_function(done, napi_tsfn_release);
+  return NULL;
+}
+
+static napi_value error_of(napi_env env, struct tar_error *error, int reached_end) {
   napi_value message, err, flag;
   napi_create_string_utf8(env, error->message, NAPI_AUTO_LENGTH, &message);
   napi_create_error(env, NULL, message, &err);
@@ -87,13 +125,47 @@ static napi_value thrown(napi_env env, struct tar_error *error, int reached_end)
   }
   napi_get_boolean(env, reached_end, &flag);
   napi_set_named_property(env, err, "reachedEnd", flag);
-  napi_throw(env, err);
-  return NULL;
+  return err;
 }
 
+/* On the JS thread once the unpack thread is done: callback(error, result). */
+static void deliver(napi_env env, napi_value callback, void *context, void *data) {
+  (void)context;
+  struct unpack_job *job = data;
+  if (env != NULL && callback != NULL) {
+    napi_value argv[2], undefined;
+    napi_get_undefined(env, &undefined);
+    if (job->rc < 0) {
+      argv[0] = error_of(env, &job->error, job->reached_end);
+      argv[1] = undefined;
+    } else {
+      napi_value diff_id, size, count;
+      napi_get_null(env, &argv[0]);
+      napi_create_object(env, &argv[1]);
+      napi_create_string_utf8(env, job->diff_id, NAPI_AUTO_LENGTH, &diff_id);
+      napi_create_double(env, (double)job->size, &size);
+      napi_create_double(env, (double)job->entries, &count);
+      napi_set_named_property(env, argv[1], "diffId", diff_id);
+      napi_set_named_property(env, argv[1], "size", size);
+      napi_set_named_property(env, argv[1], "entries", count);
+    }
+    napi_call_function(env, undefined, callback, 2, argv, NULL);
+  }
+  free(job->target);
+  free(job);
+}
+
+/*
+ * unpackTarFd(fd, targetDir, maxLayerBytes, maxLayerEntries, allowDevices, callback): starts
+ * the unpack on a thread of its own (no JS runs there, so no worker isolate to boot) and
+ * calls back on this thread with (error, { diffId, size, entries }) once it is done and
+ * will touch nothing more. It never closes `fd`.
+ */
 napi_value js_unpack_tar_fd(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  if (!get_args(env, info, 5, argv)) return NULL;
+  napi_value argv[6];
+  if (!get_args(env, info, 6, argv)) return NULL;
+  struct unpack_job *job = calloc(1, sizeof *job);
+  if (!job) return throw_errno(env, "unpack", "", ENOMEM);
   int32_t fd = -1;
   double max_bytes = 0, max_entries = 0;
   bool allow_devices = false;
@@ -101,32 +173,28 @@ napi_value js_unpack_tar_fd(napi_env env, napi_callback_info info) {
   napi_get_value_double(env, argv[2], &max_bytes);
   napi_get_value_double(env, argv[3], &max_entries);
   napi_get_value_bool(env, argv[4], &allow_devices);
-  char *target = get_string(env, argv[1]);
-  if (!target) return NULL;
-  struct tar_error error = {0};
-  struct tar_input in = {.fd = fd, .cap = INPUT_BYTES, .max_bytes = (uint64_t)max_bytes, .error = &error};
-  in.buf = malloc(INPUT_BYTES);
-  in.hash = EVP_MD_CTX_new();
-  uint64_t entries = 0;
-  int rc;
-  if (!in.buf || !in.hash || EVP_DigestInit_ex(in.hash, EVP_sha256(), NULL) != 1) rc = tar_fail_errno(&error, ENOMEM, "start", target);
-  else rc = unpack(fd, target, (uint64_t)max_bytes, (uint64_t)max_entries, allow_devices, &in, &entries);
-  unsigned char digest[32];
-  unsigned int digest_len = 0;
-  if (rc == 0) EVP_DigestFinal_ex(in.hash, digest, &digest_len);
-  free(in.buf);
-  if (in.hash) EVP_MD_CTX_free(in.hash);
-  free(target);
-  if (rc < 0) return thrown(env, &error, in.eof);
-  char hex[7 + 64 + 1] = "sha256:";
-  for (unsigned i = 0; i < digest_len; i++) snprintf(hex + 7 + 2 * i, 3, "%02x", digest[i]);
-  napi_value result, diff_id, size, count;
-  napi_create_object(env, &result);
-  napi_create_string_utf8(env, hex, NAPI_AUTO_LENGTH, &diff_id);
-  napi_create_double(env, (double)in.total, &size);
-  napi_create_double(env, (double)entries, &count);
-  napi_set_named_property(env, result, "diffId", diff_id);
-  napi_set_named_property(env, result, "size", size);
-  napi_set_named_property(env, result, "entries", count);
-  return result;
+  job->fd = fd;
+  job->max_bytes = (uint64_t)max_bytes;
+  job->max_entries = (uint64_t)max_entries;
+  job->allow_devices = allow_devices;
+  job->target = get_string(env, argv[1]);
+  if (!job->target) return free(job), NULL;
+  napi_value name;
+  napi_create_string_utf8(env, "intermodal layer unpack", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, NULL, NULL, NULL, deliver, &job->done) != napi_ok) {
+    free(job->target), free(job);
+    return NULL;
+  }
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  int err = pthread_create(&thread, &attr, run_job, job);
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    napi_release_threadsafe_function(job->done, napi_tsfn_abort);
+    free(job->target), free(job);
+    return throw_errno(env, "pthread_create", "layer unpack", err);
+  }
+  return NULL;
 }
