@@ -1,6 +1,7 @@
 /**
- * The unpack worker thread: a layer of a MiB or more that an external decoder (igzip, zstd)
- * decompresses is read, hashed and written on a worker thread. Real archives and the real igzip: the worker is
+ * The unpack thread: a layer of a MiB or more that an external decoder (igzip, zstd)
+ * decompresses is read, hashed and written on a thread of its own by the native unpacker
+ * ('worker' in UnpackResult). Real archives and the real igzip: that thread is
  * used, its tree is the one the calling thread makes, and whatever fails inside it (a
  * refused entry, a cap, a broken stream, a failing source) comes back in the category the
  * calling thread would throw, leaves no target, and leaves no decoder process running.
