@@ -219,6 +219,18 @@ export class NetworkStore {
     return (this.db.prepare('SELECT * FROM network_endpoints').all() as EndpointRow[]).map((r) => this.toEndpoint(r));
   }
 
+  /**
+   * Each container's network namespace, by the container's name, with the id of its first
+   * endpoint (eth0): one query, for callers that run often over every container (the
+   * firewall sync), where allEndpoints() looks up each endpoint's network and ports.
+   */
+  namespaces(): Map<string, { endpointId: string; netns: string }> {
+    const rows = this.db.prepare('SELECT id, container_name, netns FROM network_endpoints ORDER BY container_name, ifname').all() as Array<{ id: string; container_name: string; netns: string }>;
+    const byName = new Map<string, { endpointId: string; netns: string }>();
+    for (const r of rows) if (!byName.has(r.container_name)) byName.set(r.container_name, { endpointId: r.id, netns: r.netns });
+    return byName;
+  }
+
   /** Forgets endpoints (their ports go with them). */
   deleteEndpoints(ids: string[]): void {
     transaction(this.db, () => {
