@@ -8,7 +8,6 @@
  */
 import type winston from 'winston';
 import type { NetworkService } from '../../engine/network/network-service.js';
-import type { StoredEndpoint } from '../../engine/network/network-store.js';
 import { firewallPlan } from './security-group-firewall.js';
 import { NamespaceFirewalls, type WantedFirewall } from './namespace-firewalls.js';
 import { applyFloatingIps, type FloatingMapping, floatingTableOf } from './floating-ip-nat.js';
@@ -18,11 +17,20 @@ export type ServerAddresses = Record<string, Array<{ address: string; mac: strin
 
 /** Nova's `addresses` of a server from its ports: each fixed IP, then the floating IPs mapped to it. */
 export function serverAddresses(store: NeutronStore, serverId: string): ServerAddresses {
+  const ports = store.portsOf({ deviceId: serverId });
+  const floating = ports.flatMap((p) => store.floatingIpOfPort(p.id));
+  return addressesOf(ports, (id) => store.get<NetworkRow>('neutron_networks', id).name, floating);
+}
+
+const byCreation = (a: { created_at: number; id: string }, b: { created_at: number; id: string }) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** `addresses` from a server's ports, the names of their networks and the floating IPs (of these ports or others). */
+function addressesOf(ports: PortRow[], networkName: (id: string) => string, floating: FloatingIpRow[]): ServerAddresses {
   const addresses: ServerAddresses = {};
-  for (const p of store.portsOf({ deviceId: serverId }).filter((port) => port.fixed_ip !== null)) {
-    const list = (addresses[store.get<NetworkRow>('neutron_networks', p.network_id).name] ??= []);
+  for (const p of [...ports].sort(byCreation).filter((port) => port.fixed_ip !== null)) {
+    const list = (addresses[networkName(p.network_id)] ??= []);
     list.push({ address: p.fixed_ip!, mac: p.mac, type: 'fixed' });
-    for (const f of store.floatingIpOfPort(p.id)) list.push({ address: f.address, mac: p.mac, type: 'floating' });
+    for (const f of floating.filter((row) => row.port_id === p.id).sort(byCreation)) list.push({ address: f.address, mac: p.mac, type: 'floating' });
   }
   return addresses;
 }
@@ -82,18 +90,44 @@ export class FirewallSync {
   }
 
   private async refresh(only: string | undefined, strict: boolean): Promise<void> {
-    const endpoints = [...this.wanted(only).keys()];
+    // Which namespaces this apply writes; what it writes there is read once they are its own.
+    const namespaces = this.engine.store.namespaces();
+    const endpoints = [...this.boundServers().keys()].filter((id) => only === undefined || id === only).flatMap((id) => namespaces.get(`instance-${id}`)?.endpointId ?? []);
     await this.firewalls.apply(endpoints, () => this.wanted(only), strict);
     await this.floating();
-    for (const serverId of this.boundServers().keys()) if (only === undefined || serverId === only) this.onAddresses?.(serverId, serverAddresses(this.store, serverId));
-    if (only === undefined) this.firewalls.forgetAllBut(new Set(this.engine.store.allEndpoints().map((e) => e.id)));
+    this.showAddresses(only);
+    if (only === undefined) this.firewalls.forgetAllBut(new Set([...this.engine.store.namespaces().values()].map((n) => n.endpointId)));
+  }
+
+  /** The addresses last told for each server, so a pass tells only the servers whose addresses changed. */
+  private readonly told = new Map<string, string>();
+
+  /** Tells each server's addresses (only `only`'s when given) that changed since last told. */
+  private showAddresses(only: string | undefined): void {
+    if (!this.onAddresses) return;
+    const servers = this.boundServers();
+    const networks = new Map(this.store.all<NetworkRow>('neutron_networks').map((n) => [n.id, n.name]));
+    const floating = this.store.all<FloatingIpRow>('neutron_floating_ips').filter((f) => f.port_id !== null);
+    for (const [serverId, ports] of servers) {
+      if (only !== undefined && serverId !== only) continue;
+      const addresses = addressesOf(ports, (id) => networks.get(id)!, floating);
+      const text = JSON.stringify(addresses);
+      // A server's own apply always tells (its record may have been written meanwhile); a pass only what changed.
+      if (only === undefined && this.told.get(serverId) === text) continue;
+      this.told.set(serverId, text);
+      this.onAddresses(serverId, addresses);
+    }
+    if (only === undefined) for (const id of this.told.keys()) if (!servers.has(id)) this.told.delete(id);
   }
 
   /** The ports of servers bound to Neutron, by server. */
   private boundServers(): Map<string, PortRow[]> {
     const servers = new Map<string, PortRow[]>();
     for (const p of this.store.all<PortRow>('neutron_ports')) {
-      if (p.device_id !== '' && p.device_owner.startsWith('compute:')) servers.set(p.device_id, [...(servers.get(p.device_id) ?? []), p]);
+      if (p.device_id === '' || !p.device_owner.startsWith('compute:')) continue;
+      const list = servers.get(p.device_id);
+      if (list) list.push(p);
+      else servers.set(p.device_id, [p]);
     }
     return servers;
   }
@@ -106,20 +140,25 @@ export class FirewallSync {
     for (const p of [...servers.values()].flat()) {
       const groups = JSON.parse(p.security_groups) as string[];
       groupsOf.set(p.id, groups);
-      if (p.fixed_ip !== null) for (const g of groups) members.set(g, [...(members.get(g) ?? []), p.fixed_ip]);
+      if (p.fixed_ip === null) continue;
+      for (const g of groups) {
+        const list = members.get(g);
+        if (list) list.push(p.fixed_ip);
+        else members.set(g, [p.fixed_ip]);
+      }
     }
-    // A server with several interfaces has one namespace: its first endpoint stands for it.
-    const endpoints = new Map<string, StoredEndpoint>();
-    for (const e of this.engine.store.allEndpoints()) if (!endpoints.has(e.containerName)) endpoints.set(e.containerName, e);
+    const rulesOf = new Map<string, RuleRow[]>();
+    const rulesOfGroup = (g: string) => rulesOf.get(g) ?? rulesOf.set(g, this.store.rulesOf(g)).get(g)!;
+    const namespaces = this.engine.store.namespaces();
     const wanted = new Map<string, WantedFirewall>();
     for (const [serverId, serverPorts] of servers) {
       if (only !== undefined && serverId !== only) continue;
-      const endpoint = endpoints.get(`instance-${serverId}`);
-      if (!endpoint) continue; // not running: its namespace comes back at start, and so does this
+      const namespace = namespaces.get(`instance-${serverId}`);
+      if (!namespace) continue; // not running: its namespace comes back at start, and so does this
       const open = serverPorts.some((p) => p.port_security === 0);
       const groups = [...new Set(serverPorts.flatMap((p) => groupsOf.get(p.id)!))];
-      const rules: RuleRow[] | undefined = open ? undefined : groups.flatMap((g) => this.store.rulesOf(g));
-      wanted.set(endpoint.id, { serverId, netns: endpoint.netns, plan: firewallPlan(rules, (g) => members.get(g) ?? []) });
+      const rules: RuleRow[] | undefined = open ? undefined : groups.flatMap(rulesOfGroup);
+      wanted.set(namespace.endpointId, { serverId, netns: namespace.netns, plan: firewallPlan(rules, (g) => members.get(g) ?? []) });
     }
     return wanted;
   }
