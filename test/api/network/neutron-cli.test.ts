@@ -154,8 +154,14 @@ describe('neutron with the real openstack CLI', function () {
       'runcmd:', '  - echo ran-by-cloud-config > /tmp/runcmd-done', '',
     ].join('\n'));
     await boot('auto1', '--user-data', cloudConfig);
+    // The boot script runs as the instance's first process, so it may still be running at ACTIVE: its last step is waited for.
+    let ran = '';
+    for (let i = 0; i < 40 && ran === ''; i++) {
+      ran = (await exec('auto1', 'cat', '/tmp/runcmd-done')).stdout.trim();
+      if (ran === '') await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(ran, 'ran-by-cloud-config');
     assert.equal((await exec('auto1', 'cat', '/etc/greeting')).stdout.trim(), 'written-by-cloud-config');
-    assert.equal((await exec('auto1', 'cat', '/tmp/runcmd-done')).stdout.trim(), 'ran-by-cloud-config');
     assert.match((await exec('auto1', 'cat', '/root/.ssh/authorized_keys')).stdout, /ExampleKeyForTheTest/);
     const userData = (await exec('auto1', 'sh', '-c', `printf 'GET /openstack/latest/user_data HTTP/1.0\\r\\n\\r\\n' | nc -w 3 169.254.169.254 80`)).stdout;
     assert.match(userData, /#cloud-config/, 'the metadata service serves the user data as given');
