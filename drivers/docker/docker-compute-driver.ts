@@ -28,6 +28,7 @@ import { DockerApi, type DockerEndpoint, readAll, statusError } from './docker-a
 import { type DockerContainer, type DockerStats, demuxLogs, dockerInstanceInfo, isLive } from './docker-container-info.js';
 import { localCgroupStats } from './docker-cgroup.js';
 import { commitToStore } from './docker-images.js';
+import { removeStaleFillMounts } from './docker-local-rootfs.js';
 import { checkSpawn, dockerDriverName, hostLimits, spawnOnDaemon } from './docker-spawn.js';
 import { ensureDockerNetworks, pruneDockerNetworks } from './docker-networks.js';
 import { DockerDriverState } from './driver-state.js';
@@ -65,6 +66,7 @@ export class DockerComputeDriver implements ComputeDriver {
     this.earlyExitWindowMs = options.earlyExitWindowMs ?? 300;
     this.state = new DockerDriverState(options.stateFile);
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
+    if (this.api.isLocal && process.getuid?.() === 0) removeStaleFillMounts();
   }
 
   async spawn(request: SpawnRequest): Promise<InstanceInfo> {

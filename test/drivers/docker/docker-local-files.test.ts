@@ -7,8 +7,9 @@
  * instead, which follows it inside the container.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { type PrivateDockerd, startDockerd } from '../../../bench/lib/dockerd.js';
 import { PowerState } from '../../../drivers/compute-driver.js';
@@ -98,5 +99,24 @@ describe('drivers/docker: injected files on a daemon of this machine (private do
     assert.equal(inside('instance-i-linked', 'cat', '/var/log/note'), 'through the link\n');
     assert.deepEqual(archiveEvents('instance-i-linked', since), ['extract-to-dir'], 'the daemon unpacked them');
     assert.deepEqual(fillMounts(), []);
+  });
+
+  it('cleans up the mount of a process that died while filling a container, and leaves a live one\'s alone', async () => {
+    const dead = spawnSync('true').pid;
+    const live = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const stale = fs.mkdtempSync(path.join(os.tmpdir(), `intermodal-docker-fill-${dead}-`));
+    const busy = fs.mkdtempSync(path.join(os.tmpdir(), `intermodal-docker-fill-${live.pid}-`));
+    try {
+      for (const dir of [stale, busy]) execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', dir]);
+      new DockerComputeDriver(t.engine, { endpoint: `unix://${path.join(root, 'docker.sock')}` }).close();
+      assert.equal(fs.existsSync(stale), false, 'the dead process\'s directory is gone');
+      assert.deepEqual(fillMounts().map((l) => l.split(' ')[4]), [busy], 'only the live process\'s mount remains');
+    } finally {
+      live.kill();
+      for (const dir of [stale, busy]) {
+        if (fillMounts().some((l) => l.split(' ')[4] === dir)) execFileSync('umount', [dir]);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
   });
 });
