@@ -208,7 +208,7 @@ static int write_file(struct tar_apply *a, int pfd, const char *path, size_t len
     }
     size_t k = in->end - in->pos < remaining ? in->end - in->pos : (size_t)remaining;
     if (write_all(fd, in->buf + in->pos, k) < 0) return close(fd), tar_fail_errno(a->error, errno, "write", path);
-    in->pos += k, in->position += k, remaining -= k;
+    in->pos += k, in->position += k, remaining -= k, e->consumed += k;
   }
   struct timespec ts[2];
   set_times(ts, e->mtime_sec, e->mtime_nsec);

@@ -59,9 +59,10 @@ static int unpack(int fd, const char *target, uint64_t max_bytes, uint64_t max_e
     }
     char what[1200];
     snprintf(what, sizeof what, "the body of '%s'", entry.name);
-    uint64_t padding = (512 - entry.size % 512) % 512;
+    // A body nobody wrote (a whiteout's, an opaque marker's) is skipped with the padding.
+    uint64_t rest = entry.size - entry.consumed + (512 - entry.size % 512) % 512;
     tar_entry_free(&entry);
-    if (tar_input_skip(in, padding, what) < 0) { rc = -1; break; }
+    if (tar_input_skip(in, rest, what) < 0) { rc = -1; break; }
   }
   if (rc == 0 && tar_input_drain(in) < 0) rc = -1;
   if (rc == 0 && tar_apply_finish(apply) < 0) rc = -1;

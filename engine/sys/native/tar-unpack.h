@@ -36,6 +36,8 @@ struct tar_entry {
   size_t name_len;
   enum tar_type type;
   uint64_t size;
+  /* Body bytes already read (by the file writer); the rest is skipped, as tar-reader.ts does. */
+  uint64_t consumed;
   uint32_t mode;
   uint64_t uid, gid;
   /* Exact, as GNU tar sets it: a double cannot hold a PAX time to the nanosecond. */
