@@ -137,6 +137,16 @@ describe('engine/layers: the native unpacker', () => {
     });
   }
 
+  it('skips the body of a whiteout rather than reading a header smuggled in it', async () => {
+    const smuggled = Buffer.concat([rawHeader({ name: 'smuggled', typeflag: '0', size: 0 }), Buffer.alloc(512)]);
+    const tar = await tarOf([[{ name: 'etc/', type: 'directory' }], [{ name: 'etc/.wh.gone', type: 'file' }, smuggled], [{ name: 'etc/after', type: 'file' }, 'after\n']]);
+    const target = path.join(dir, 'layer');
+    await unpackLayer(chunked(zlib.gzipSync(tar)), target, defaultLayerLimits, native);
+    assert.deepEqual(fs.readdirSync(target), ['etc']);
+    assert.deepEqual(fs.readdirSync(path.join(target, 'etc')).sort(), ['after', 'gone']);
+    assert.equal(fs.readFileSync(path.join(target, 'etc/after'), 'utf8'), 'after\n');
+  });
+
   it('refuses a truncated gzip stream as bad gzip, leaving nothing', async () => {
     const gz = zlib.gzipSync(await tarOf(rich));
     const target = path.join(dir, 'layer');
