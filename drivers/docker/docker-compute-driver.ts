@@ -27,7 +27,7 @@ import { limitsFor } from '../local/instance-limits.js';
 import { DockerApi, type DockerEndpoint, readAll, statusError } from './docker-api.js';
 import { type DockerContainer, type DockerStats, demuxLogs, dockerInstanceInfo, isLive } from './docker-container-info.js';
 import { localCgroupStats } from './docker-cgroup.js';
-import { commitToStore } from './docker-images.js';
+import { commitToStore, ensureImageOnDaemon } from './docker-images.js';
 import { removeStaleFillMounts } from './docker-local-rootfs.js';
 import { checkSpawn, dockerDriverName, hostLimits, spawnOnDaemon } from './docker-spawn.js';
 import { ensureDockerNetworks, pruneDockerNetworks } from './docker-networks.js';
@@ -92,7 +92,8 @@ export class DockerComputeDriver implements ComputeDriver {
   private async spawnOnNetworks(checked: ReturnType<typeof checkSpawn>): Promise<DockerContainer> {
     const networkGone = (text: string): boolean => checked.networks.length > 0 && /network \S+ not found/i.test(text);
     for (let attempt = 1; ; attempt++) {
-      await ensureDockerNetworks(this.api, checked.networks.map((n) => n.network), this.timeoutMs);
+      // Both before the create, neither needing the other.
+      await Promise.all([ensureDockerNetworks(this.api, checked.networks.map((n) => n.network), this.timeoutMs), ensureImageOnDaemon(this.api, this.engine, checked.image)]);
       let c: DockerContainer;
       try {
         c = await spawnOnDaemon(this.api, this.engine, checked, this.earlyExitWindowMs);

@@ -89,6 +89,8 @@ export async function ensureDockerNetworks(api: DockerApi, networks: NetworkReco
             Labels: { [InstanceLabels.driver]: 'docker', [engineNetworkLabel]: network.id },
           },
         });
+        // Made just now as asked: ours, with this subnet (CheckDuplicate refuses a name in use).
+        continue;
       } catch (err) {
         // Another spawn made it meanwhile: fine if it is the same one (checked below).
         if (!(err instanceof FailedPreconditionError)) throw err;

@@ -26,7 +26,6 @@ import { type DockerApi, readAll } from './docker-api.js';
 import type { DockerContainer } from './docker-container-info.js';
 import { type DockerAttachment, resolveAttachments } from './docker-networks.js';
 import type { NetworkRecord } from '../../engine/network/network.js';
-import { ensureImageOnDaemon } from './docker-images.js';
 import { type ContainerFile, LocalContainerRoot } from './docker-local-rootfs.js';
 
 /** The driver label's value on this driver's containers. */
@@ -71,12 +70,12 @@ export function hostLimits(limits: InstanceLimits): { Memory: number; MemorySwap
 }
 
 /**
- * Creates, fills and starts the instance; resolves with its container once it has started
- * and either survived `earlyExitWindowMs` or died within it.
+ * Creates, fills and starts the instance (its image and networks already on the daemon);
+ * resolves with its container once it has started and either survived `earlyExitWindowMs`
+ * or died within it.
  */
 export async function spawnOnDaemon(api: DockerApi, engine: Engine, checked: CheckedSpawn, earlyExitWindowMs: number): Promise<DockerContainer> {
   const { request, image, limits } = checked;
-  await ensureImageOnDaemon(api, engine, image);
   const imageConfig = engine.images.config(image.id).config ?? {};
   const labels: Record<string, string> = { ...request.labels, ...resourceLabels(request.resources), [InstanceLabels.instanceId]: request.instanceId, [InstanceLabels.driver]: dockerDriverName };
   // A container resource's overrides (Heat), the same fields the local driver honours.
