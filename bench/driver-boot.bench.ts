@@ -2,8 +2,9 @@
  * Boot → ACTIVE through the Compute API on each compute driver in the same run: a real
  * `intermodal serve` whose only host is this machine's engine (local), then one whose only
  * host is a private dockerd (docker, configured by compute-hosts.yaml), each p50 over
- * sequential boots, against a bare `docker run -d` of the same image on the same daemon.
- * Target from issue 8: the docker driver adds at most 20% over `docker run -d`.
+ * sequential boots (create sent → ACTIVE recorded, see boot()), against a bare
+ * `docker run -d` of the same image on the same daemon, run alternately with the docker
+ * driver's boots. Target from issue 8: the docker driver adds at most 20% over `docker run -d`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,9 +24,10 @@ import { median, percentile, timeMs } from './lib/stats.js';
  * instances are removed afterwards. `beforeEach` runs before each timed boot (the peer's
  * run, so that both sides of a ratio are taken under the same load on a shared machine).
  */
-async function bootSeries(dataDir: string, archive: string, boots: number, beforeEach?: () => Promise<void>): Promise<number[]> {
+async function bootSeries(dataDir: string, archive: string, boots: number, beforeEach?: () => Promise<void>): Promise<{ samples: number[]; seen: number[] }> {
   const a = await startServe(dataDir);
   const samples: number[] = [];
+  const seen: number[] = [];
   try {
     const image = { id: await uploadBenchImage(a, archive) };
     // One boot first, not counted: the docker driver loads the image into the daemon once.
@@ -40,6 +42,7 @@ async function bootSeries(dataDir: string, archive: string, boots: number, befor
       await beforeEach?.();
       const r = await boot(a, image.id, `b-${i}`);
       samples.push(r.ms);
+      seen.push(r.seenMs);
       await deleteServerAndWait(a, r.id);
     }
     await deleteServerAndWait(a, resident);
@@ -47,21 +50,31 @@ async function bootSeries(dataDir: string, archive: string, boots: number, befor
     await stopServe(a);
     await removeCloudLeftovers(dataDir);
   }
-  return samples;
+  return { samples, seen };
 }
 
-async function boot(a: Api, imageId: string, name: string): Promise<{ ms: number; id: string }> {
-  let id = '';
-  const ms = await timeMs(async () => {
-    id = (await call(a, 'POST', '/compute/v2.1/servers', { server: { name, imageRef: imageId, flavorRef: '42' } })).server.id;
-    for (;;) {
-      const server = (await call(a, 'GET', `/compute/v2.1/servers/${id}`)).server as { status: string; fault?: { message: string } };
-      if (server.status === 'ACTIVE') return;
-      if (server.status === 'ERROR') throw new Error(`server ${id} went to ERROR: ${server.fault?.message ?? 'no fault recorded'}`);
-      await new Promise((r) => setTimeout(r, 2));
+/**
+ * One boot: from sending the create to the moment the API recorded the server ACTIVE (its
+ * launched_at, on this machine's clock, in ms), which is when any client's next look sees
+ * ACTIVE. The client looks every 20 ms, not as fast as it can: a look costs the API a
+ * request's work, and looking every 2 ms kept a core of this 2-core machine busy answering
+ * while the boot ran, which slowed the boot itself by 70 ms in an A/B run (docker run -d
+ * has nobody polling it).
+ */
+async function boot(a: Api, imageId: string, name: string): Promise<{ ms: number; seenMs: number; id: string }> {
+  const sent = performance.timeOrigin + performance.now();
+  const id = (await call(a, 'POST', '/compute/v2.1/servers', { server: { name, imageRef: imageId, flavorRef: '42' } })).server.id as string;
+  for (;;) {
+    const server = (await call(a, 'GET', `/compute/v2.1/servers/${id}`)).server as { status: string; fault?: { message: string }; 'OS-SRV-USG:launched_at': string | null };
+    if (server.status === 'ACTIVE') {
+      const seen = performance.timeOrigin + performance.now();
+      const launched = Date.parse(`${server['OS-SRV-USG:launched_at']}Z`);
+      if (!(launched >= sent - 1 && launched <= seen + 1)) throw new Error(`server ${id}: launched_at ${server['OS-SRV-USG:launched_at']} is not between the create and the look that saw it ACTIVE`);
+      return { ms: Math.max(0, launched - sent), seenMs: seen - sent, id };
     }
-  });
-  return { ms, id };
+    if (server.status === 'ERROR') throw new Error(`server ${id} went to ERROR: ${server.fault?.message ?? 'no fault recorded'}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 // The peer's network: a subnet no other benchmark uses.
@@ -93,11 +106,11 @@ export async function benchDriverBoot(scratch: string, dockerd: PrivateDockerd |
     const socket = path.join(scratch, 'dockerd', 'docker.sock');
     fs.writeFileSync(path.join(dataDir, 'compute-hosts.yaml'), `compute_hosts:\n  - name: bench-docker\n    driver: docker\n    endpoint: unix://${socket}\n`);
     try {
-      const docker = await bootSeries(dataDir, archive, boots, peerRun);
+      const { samples: docker, seen } = await bootSeries(dataDir, archive, boots, peerRun);
       const dockerP50 = median(docker);
       dockerRun = median(peerSamples);
       rows.push({
-        name: `boot → ACTIVE via the API, docker driver, p50 of ${boots}, alternating with docker run -d (p99 ${percentile(docker, 99).toFixed(0)} ms; docker run -d p99 ${percentile(peerSamples, 99).toFixed(0)} ms)`, ours: dockerP50, unit: 'ms',
+        name: `boot → ACTIVE via the API, docker driver, p50 of ${boots}, alternating with docker run -d (p99 ${percentile(docker, 99).toFixed(0)} ms; docker run -d p99 ${percentile(peerSamples, 99).toFixed(0)} ms; seen ACTIVE by a client looking every 20 ms: p50 ${median(seen).toFixed(0)} ms)`, ours: dockerP50, unit: 'ms',
         peers: { 'docker run -d': dockerRun }, target: '≤ 1.2× docker run -d', met: dockerP50 <= 1.2 * dockerRun, note,
       });
       const direct = await directSpawns(scratch, archive, socket, boots);
@@ -114,10 +127,10 @@ export async function benchDriverBoot(scratch: string, dockerd: PrivateDockerd |
     }
   }
 
-  const local = await bootSeries(path.join(scratch, 'drivers-local'), archive, boots);
+  const { samples: local, seen: localSeen } = await bootSeries(path.join(scratch, 'drivers-local'), archive, boots);
   const localP50 = median(local);
   rows.unshift({
-    name: `boot → ACTIVE via the API, local driver, p50 of ${boots} (p99 ${percentile(local, 99).toFixed(0)} ms)`, ours: localP50, unit: 'ms',
+    name: `boot → ACTIVE via the API, local driver, p50 of ${boots} (p99 ${percentile(local, 99).toFixed(0)} ms; seen ACTIVE by a client looking every 20 ms: p50 ${median(localSeen).toFixed(0)} ms)`, ours: localP50, unit: 'ms',
     peers: { 'docker run -d': dockerRun }, target: 'reported', met: undefined, note,
   });
 
