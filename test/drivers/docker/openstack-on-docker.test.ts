@@ -111,4 +111,20 @@ describe('acceptance: openstack CLI on a docker-only compute host', function () 
     await c.openstack(['server', 'delete', '--wait', 'vm-ud']);
     assert.deepEqual(containersOnDaemon(), [], 'no container is left on the daemon');
   });
+
+  it('puts a server on the docker host whose command fails at once in ERROR with the reason, and removes it', async () => {
+    const c = cloud!;
+    const dir = path.join(work, 'failing');
+    fs.mkdirSync(dir);
+    await c.openstack(['image', 'create', '--file', makeServerImage(dir, { cmd: ['/bin/sh', '-c', 'echo dying-now; exit 3'], tag: 'bad:1' }), '--container-format', 'docker', '--disk-format', 'raw', 'bad']);
+    // `--wait` fails at once when the spawn sees the exit; otherwise the boot watch sees it
+    // a moment after ACTIVE. Either way the server must end in ERROR, saying why.
+    await c.openstack(['server', 'create', '--image', 'bad', '--flavor', 'm1.tiny', '--wait', 'broken']).catch(() => undefined);
+    let shown: { status: string; fault?: unknown } | undefined;
+    await until('ERROR', async () => (shown = JSON.parse(await c.openstack(['server', 'show', 'broken', '-f', 'json'])) as { status: string; fault?: unknown }).status === 'ERROR');
+    assert.match(JSON.stringify(shown!.fault), /dying-now/, 'the fault carries the last log lines');
+    assert.match(JSON.stringify(shown!.fault), /code 3/);
+    await c.openstack(['server', 'delete', '--wait', 'broken']);
+    assert.deepEqual(containersOnDaemon(), [], 'no container is left on the daemon');
+  });
 });
