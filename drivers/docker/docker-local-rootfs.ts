@@ -102,8 +102,13 @@ export class LocalContainerRoot {
     const data = answer.GraphDriver?.Data ?? undefined;
     if (answer.GraphDriver?.Name !== 'overlay2' || !data?.['LowerDir'] || !data['UpperDir'] || !data['WorkDir']) return undefined;
     const lowers = data['LowerDir'].split(':');
-    // The daemon's layer directories must be the ones seen here (same machine, same mount namespace).
+    // The daemon's layer directories must be the ones seen here (same machine, same mount
+    // namespace), and the container's root must be this machine's root: a daemon that remaps
+    // user namespaces (or runs rootless) owns the layer by another id, and files written as
+    // root here would belong to nobody inside; the archive API maps them for it.
     if (![data['UpperDir'], data['WorkDir'], ...lowers].every((dir) => path.isAbsolute(dir) && fs.existsSync(dir))) return undefined;
+    const upper = fs.statSync(data['UpperDir']);
+    if (upper.uid !== 0 || upper.gid !== 0) return undefined;
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `${fillPrefix}${process.pid}-`));
     try {
       mountAll([{
