@@ -60,7 +60,7 @@ export class NamespaceFirewalls {
     }
   }
 
-  /** Writes namespaces no other apply holds, in one process (two when a set change must become a whole table). */
+  /** Writes namespaces no other apply holds, in one process (two when a namespace was not as we thought and is replaced whole). */
   private async write(endpoints: string[], wanted: () => Map<string, WantedFirewall>, strict: boolean): Promise<void> {
     let release!: () => void;
     const held = new Promise<void>((resolve) => { release = resolve; });
@@ -72,12 +72,15 @@ export class NamespaceFirewalls {
         const w = want.get(id);
         if (!w) return [];
         const had = this.applied.get(id);
-        const script = had?.table === w.plan.table ? membershipScript(had.sets, w.plan) : planScript(w.plan);
-        return script === '' ? [] : [{ id, w, script, whole: had?.table !== w.plan.table }];
+        // Unknown to us (a server's first apply, or after a failure): made as new, if it is.
+        const script = had === undefined ? planScript(w.plan, { fresh: true }) : had.table === w.plan.table ? membershipScript(had.sets, w.plan) : planScript(w.plan);
+        return script === '' ? [] : [{ id, w, script, replaces: had !== undefined && had.table !== w.plan.table }];
       });
       const outcomes = await this.run(jobs);
-      // A set change refused (the table is not what we wrote): the whole table, once.
-      const again = jobs.filter((j, i) => !outcomes[i]!.ok && !j.whole).map((j) => ({ ...j, script: planScript(j.w.plan), whole: true }));
+      // Refused, a set change or a table made as new (the namespace is not as we thought): the whole table, once.
+      // A namespace that is gone stays gone.
+      const failed = (i: number) => { const o = outcomes[i]!; return !o.ok && !o.error.startsWith('network namespace '); };
+      const again = jobs.filter((j, i) => failed(i) && !j.replaces).map((j) => ({ ...j, script: planScript(j.w.plan), replaces: true }));
       const retried = await this.run(again);
       for (const [i, job] of jobs.entries()) {
         const retry = again.findIndex((j) => j.id === job.id);

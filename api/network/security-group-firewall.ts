@@ -19,9 +19,9 @@ import type { RuleRow } from './neutron-store.js';
 export const firewallTable = 'intermodal_sg';
 
 /**
- * A server's table as two parts: `table`, the script that replaces the table with its rules
- * and its remote groups' sets declared empty, and `sets`, each set's name → the addresses
- * it must hold. Two plans with the same `table` differ only by set elements.
+ * A server's table as two parts: `table`, the table with its rules and its remote groups'
+ * sets declared empty, and `sets`, each set's name → the addresses it must hold. Two plans
+ * with the same `table` differ only by set elements.
  */
 export interface FirewallPlan {
   table: string;
@@ -79,8 +79,6 @@ export function firewallPlan(rules: RuleRow[] | undefined, groupMembers: (groupI
   const input = chain('input', texts('ingress'));
   const output = chain('output', texts('egress'));
   const table = [
-    `table inet ${firewallTable} {}`,
-    `delete table inet ${firewallTable}`,
     `table inet ${firewallTable} {`,
     ...[...sets.keys()].map((name) => `  set ${name} { type ipv4_addr; }`),
     ...input,
@@ -94,9 +92,15 @@ export function firewallPlan(rules: RuleRow[] | undefined, groupMembers: (groupI
 const elements = (verb: 'add' | 'delete', set: string, addresses: string[]) =>
   addresses.length === 0 ? '' : `${verb} element inet ${firewallTable} ${set} { ${addresses.join(', ')} }\n`;
 
-/** The script that replaces the table with `plan` whole, its sets filled. */
-export function planScript(plan: FirewallPlan): string {
-  return plan.table + [...plan.sets].map(([set, addresses]) => elements('add', set, addresses)).join('');
+/**
+ * The script that replaces the table with `plan` whole, its sets filled. Deleting a table
+ * makes the kernel wait for a grace period (some 15 ms), so for a namespace that should
+ * have none yet (`fresh`: a server's first apply) the script creates it instead, and
+ * fails, changing nothing, if a table is there after all; the caller then replaces it.
+ */
+export function planScript(plan: FirewallPlan, options: { fresh?: boolean } = {}): string {
+  const start = options.fresh ? `create table inet ${firewallTable}\n` : `table inet ${firewallTable} {}\ndelete table inet ${firewallTable}\n`;
+  return start + plan.table + [...plan.sets].map(([set, addresses]) => elements('add', set, addresses)).join('');
 }
 
 /** The script that turns the sets `had` into the plan's (same table), or '' when they are equal. */

@@ -35,8 +35,11 @@ describe('security-group tables in server namespaces', () => {
   before(() => { for (const n of names) execFileSync('ip', ['netns', 'add', n]); firewalls = new NamespaceFirewalls(log); });
   after(() => { for (const n of names) execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' }); });
 
-  it('puts each server\'s table in its namespace, with the group\'s members in its set', async () => {
+  it('puts each server\'s table in its namespace, with the group\'s members in its set, replacing one left from before', async () => {
+    // What an earlier API process left in one namespace (a server that outlived a restart).
+    execFileSync('ip', ['netns', 'exec', names[0]!, 'nft', '-f', '-'], { input: 'table inet intermodal_sg {\n chain input { type filter hook input priority filter; tcp dport 9999 accept; }\n}\n' });
     await firewalls.apply(names, wanted(['10.9.0.1', '10.9.0.2']), true);
+    assert.doesNotMatch(nftIn(names[0]!, 'list', 'table', 'inet', 'intermodal_sg'), /9999/, 'the old table is gone');
     for (const n of names) {
       assert.match(nftIn(n, 'list', 'table', 'inet', 'intermodal_sg'), /ip saddr @g_peers accept/);
       assert.match(setOf(n), /elements = \{ 10\.9\.0\.1, 10\.9\.0\.2 \}/);
