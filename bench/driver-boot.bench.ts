@@ -57,9 +57,10 @@ async function bootSeries(dataDir: string, archive: string, boots: number, befor
  * One boot: from sending the create to the moment the API recorded the server ACTIVE (its
  * launched_at, on this machine's clock, in ms), which is when any client's next look sees
  * ACTIVE. The client looks every 20 ms, not as fast as it can: a look costs the API a
- * request's work, and looking every 2 ms kept a core of this 2-core machine busy answering
- * while the boot ran, which slowed the boot itself by 70 ms in an A/B run (docker run -d
- * has nobody polling it).
+ * request's work (~0.5 ms of the API's CPU, and the client's own), and looking every 2 ms
+ * while the boot ran slowed the boot itself on this 2-core machine: by 5, 32 and 75 ms
+ * (server-side ACTIVE, p50) in three A/B runs, the more the busier the machine. Nobody
+ * polls docker run -d.
  */
 async function boot(a: Api, imageId: string, name: string): Promise<{ ms: number; seenMs: number; id: string }> {
   const sent = performance.timeOrigin + performance.now();
