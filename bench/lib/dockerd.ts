@@ -1,6 +1,6 @@
 /**
- * A private dockerd for peer measurements: its own data root and socket, no bridge and no
- * iptables rules (the benchmarks need no container networking), stopped by PID at the end.
+ * A private dockerd for peer measurements and tests: its own data root and socket, no default
+ * bridge and no iptables rules, stopped by PID at the end with its containers and networks.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +12,11 @@ export interface PrivateDockerd {
   /** Runs the docker client against this daemon. */
   docker(args: string[], options?: { input?: Buffer }): string;
   stop(): Promise<void>;
+}
+
+/** Runs `run`, returning '' when it fails: for cleanup, where what is already gone is fine. */
+function orEmpty(run: () => string): string {
+  try { return run(); } catch { return ''; }
 }
 
 /** Starts dockerd when installed; undefined (with the reason) when it cannot run here. */
@@ -33,9 +38,22 @@ export async function startDockerd(root: string): Promise<PrivateDockerd | { rea
       return {
         docker,
         async stop() {
+          // Its networks' bridges live in the host's namespace and outlive the daemon: the
+          // containers go first (they hold the networks), then the networks, then the daemon.
+          const quiet = (args: string[]) => orEmpty(() => docker(args));
+          const lines = (text: string) => text.split('\n').filter(Boolean);
+          const containers = lines(quiet(['ps', '-aq']));
+          if (containers.length > 0) quiet(['rm', '-f', ...containers]);
+          const networks = lines(quiet(['network', 'ls', '--filter', 'type=custom', '--no-trunc', '-q']));
+          for (const id of networks) quiet(['network', 'rm', id]);
           daemon.kill('SIGTERM');
           for (let j = 0; j < 100 && daemon.exitCode === null; j++) await sleep(100);
           if (daemon.exitCode === null) daemon.kill('SIGKILL');
+          // A network the daemon could not remove keeps its default bridge name, br-<first 12 of its id>.
+          for (const id of networks) {
+            const bridge = `br-${id.slice(0, 12)}`;
+            if (fs.existsSync(`/sys/class/net/${bridge}`)) orEmpty(() => execFileSync('ip', ['link', 'del', bridge], { encoding: 'utf8', stdio: 'ignore' }));
+          }
         },
       };
     } catch {
