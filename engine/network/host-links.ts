@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { ipBatch, runHostCommand } from './host-command.js';
+import { sys } from '../sys/index.js';
 import type { NetworkRecord } from './network.js';
 import type { StoredEndpoint } from './network-store.js';
 import { type Subnet, parseAddress } from './subnet.js';
@@ -73,12 +74,15 @@ export async function deleteLink(name: string): Promise<void> {
  * Creates the endpoint's veth pair with its container end already in `netns`, plugs the
  * host end into the bridge, and configures the container end there: renamed to its
  * ifname, MAC, address, MTU, up, loopback up, default route via the gateway (none on an
- * internal network). Two `ip` processes in all.
+ * internal network). Two `ip` processes in all. The host's and the other containers'
+ * neighbour caches are told the address's MAC, which may be new for that address.
  */
 export async function plugEndpoint(endpoint: StoredEndpoint, network: NetworkRecord, peerName: string): Promise<void> {
   await ipBatch([
     `link add ${endpoint.hostVeth} mtu ${network.mtu} type veth peer name ${peerName} mtu ${network.mtu} address ${endpoint.mac} netns ${endpoint.netns}`,
     `link set ${endpoint.hostVeth} master ${network.bridge} up`,
+    // The address may have had another MAC a moment ago (a deleted server's): the host's cache learns the new one now.
+    `neigh replace ${endpoint.address} lladdr ${endpoint.mac} dev ${network.bridge} nud stale`,
   ]);
   const inside = [
     `link set ${peerName} name ${endpoint.ifname}`,
@@ -89,6 +93,12 @@ export async function plugEndpoint(endpoint: StoredEndpoint, network: NetworkRec
   // Only the first interface carries the default route, as Docker does.
   if (!network.internal && endpoint.ifname === 'eth0') inside.push(`route add default via ${endpoint.gateway} dev ${endpoint.ifname}`);
   await ipBatch(inside, endpoint.netns);
+  // And so do the other containers' caches, which would otherwise keep sending to the old MAC.
+  try {
+    sys.announceAddress(network.bridge, endpoint.address, endpoint.mac);
+  } catch {
+    // Without it the address is reachable once their entries expire; not a reason to fail a start.
+  }
 }
 
 /** Makes a named network namespace (`/run/netns/NAME`); kept if it exists. Loopback comes up with the first interface. */

@@ -34,6 +34,8 @@ export interface SysCalls {
   umountInNamespace(pid: number, target: string): void;
   /** Sets ext4's top-directory inode flag (chattr +T) on a directory; false where the filesystem has none. */
   setTopDirectory(path: string): boolean;
+  /** Sends a gratuitous ARP for `address` at `mac` out of `ifname` (a bridge), so neighbour caches drop a MAC the address had before. */
+  announceAddress(ifname: string, address: string, mac: string): void;
   /** A close-on-exec pipe [readFd, writeFd] with a kernel buffer of up to `bytes` (as much as the kernel allows). */
   pipeWithCapacity(bytes: number): [number, number];
   /**

@@ -27,6 +27,9 @@ napi_value js_umount_in_namespace(napi_env env, napi_callback_info info);
 napi_value js_set_top_directory(napi_env env, napi_callback_info info);
 napi_value js_pipe_with_capacity(napi_env env, napi_callback_info info);
 
+/* sys-arp-announce.c: gratuitous ARP for a container's address, sent on its bridge. */
+napi_value js_announce_address(napi_env env, napi_callback_info info);
+
 /* sys-tar-unpack.c: the native layer unpacker, on a thread of its own. */
 napi_value js_unpack_tar_fd(napi_env env, napi_callback_info info);
 

@@ -4,14 +4,24 @@
  * server shows the address and really has it inside. Addresses outside the subnet, the
  * gateway, the broadcast and addresses in use are refused with Neutron's typed faults (and
  * Nova's for a server), a port bound to another server with Nova's 409, and nothing is made.
+ * A server given the address of one just deleted is reached at once (neighbour caches).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { startTestCloud, type TestCloud } from '../../helpers/test-cloud.js';
 import { makeNetworkImage } from './network-image.js';
 
 const json = <T>(s: string): T => JSON.parse(s) as T;
+
+/** Tries a TCP connection from the host and lets it go after a second, answered or not: the host resolves the address's MAC on the way. */
+const touch = (address: string, port: number) => new Promise<void>((resolve) => {
+  const socket = net.connect(port, address);
+  const done = () => { socket.destroy(); resolve(); };
+  socket.once('connect', done).once('error', done).setTimeout(1000, done);
+});
 
 describe('fixed IPs chosen by the user', function () {
   this.timeout(600_000);
@@ -77,6 +87,26 @@ describe('fixed IPs chosen by the user', function () {
     await os('server', 'start', 's50');
     await waitForStatus('s50', 'ACTIVE');
     assert.match((await exec('s50', 'ip', '-4', 'addr', 'show', 'eth0')).stdout, /inet 10\.231\.42\.50\/24/, 'the address survives a stop and start');
+  });
+
+  it('a server on the address of one just deleted is reached at once: the host and the other servers learn its new MAC', async () => {
+    const macOf = async (server: string) => json<Array<{ 'MAC Address': string }>>(await os('port', 'list', '--server', server, '-f', 'json'))[0]!['MAC Address'];
+    const neighbour = (text: string) => /lladdr ([0-9a-f:]{17})/.exec(text)?.[1];
+    const hostNeighbour = () => neighbour(execFileSync('ip', ['neigh', 'show', '10.231.42.70'], { encoding: 'utf8' }));
+    await boot('old70', '--nic', `net-id=${networkId},v4-fixed-ip=10.231.42.70`);
+    const oldMac = await macOf('old70');
+    // Both caches learn the old MAC: s60 talks to it, and the host resolves it (its connection itself is filtered).
+    assert.equal((await exec('s60', 'ping', '-c', '1', '-W', '3', '10.231.42.70')).code, 0);
+    await touch('10.231.42.70', 80);
+    assert.equal(hostNeighbour(), oldMac);
+    await os('server', 'delete', '--wait', 'old70');
+    await boot('new70', '--nic', `net-id=${networkId},v4-fixed-ip=10.231.42.70`);
+    const newMac = await macOf('new70');
+    assert.notEqual(newMac, oldMac, 'Neutron gives each port its own MAC');
+    assert.equal(hostNeighbour(), newMac, 'the host\'s cache has the new MAC');
+    assert.equal(neighbour((await exec('s60', 'ip', 'neigh', 'show', '10.231.42.70')).stdout), newMac, 'so has the other server\'s');
+    assert.equal((await exec('s60', 'ping', '-c', '1', '-W', '3', '10.231.42.70')).code, 0, 'and it reaches the new server');
+    await os('server', 'delete', '--wait', 'new70');
   });
 
   it('refuses, with Neutron\'s fault types, ports outside the subnet, on the gateway, the broadcast or an address in use; nothing is made', async () => {
