@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { ipBatch, runHostCommand } from './host-command.js';
+import { FailedPreconditionError } from '../errors.js';
 import { sys } from '../sys/index.js';
 import type { NetworkRecord } from './network.js';
 import type { StoredEndpoint } from './network-store.js';
@@ -101,10 +102,34 @@ export async function plugEndpoint(endpoint: StoredEndpoint, network: NetworkRec
   }
 }
 
-/** Makes a named network namespace (`/run/netns/NAME`); kept if it exists. Loopback comes up with the first interface. */
+/** Set once /run/netns is seen to be a shared mount: from then on namespaces are made in-process. */
+let namespaceDirShared = false;
+
+/** Whether the top mount at `dir` propagates (mountinfo's optional field `shared:N`). */
+function isSharedMount(dir: string): boolean {
+  const lines = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4] === dir);
+  return lines.length > 0 && / shared:\d+/.test(lines[lines.length - 1]!.split(' - ')[0]!);
+}
+
+/**
+ * Makes a named network namespace (`/run/netns/NAME`); kept if it exists. Loopback comes up
+ * with the first interface. The first one is made by `ip netns add`, which also makes
+ * /run/netns a shared mount; later ones by the addon, without an exec.
+ */
 export async function ensureNamespace(name: string): Promise<string> {
   const path = `/run/netns/${name}`;
-  if (!fs.existsSync(path)) await ipBatch([`netns add ${name}`]);
+  if (fs.existsSync(path)) return path;
+  namespaceDirShared ||= fs.existsSync('/run/netns') && isSharedMount('/run/netns');
+  if (!namespaceDirShared) {
+    await ipBatch([`netns add ${name}`]);
+    return path;
+  }
+  try {
+    sys.makeNetNamespace(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return path; // another process made it meanwhile
+    throw new FailedPreconditionError(`cannot make network namespace ${name}: ${(err as Error).message}`, { cause: err });
+  }
   return path;
 }
 

@@ -36,6 +36,8 @@ export interface SysCalls {
   setTopDirectory(path: string): boolean;
   /** Sends a gratuitous ARP for `address` at `mac` out of `ifname` (a bridge), so neighbour caches drop a MAC the address had before. */
   announceAddress(ifname: string, address: string, mac: string): void;
+  /** Makes a network namespace pinned by a bind mount at `path`, a file it creates (EEXIST if there is one). */
+  makeNetNamespace(path: string): void;
   /** A close-on-exec pipe [readFd, writeFd] with a kernel buffer of up to `bytes` (as much as the kernel allows). */
   pipeWithCapacity(bytes: number): [number, number];
   /**

@@ -30,6 +30,9 @@ napi_value js_pipe_with_capacity(napi_env env, napi_callback_info info);
 /* sys-arp-announce.c: gratuitous ARP for a container's address, sent on its bridge. */
 napi_value js_announce_address(napi_env env, napi_callback_info info);
 
+/* sys-net-namespace.c: named network namespaces without `ip netns add`. */
+napi_value js_make_net_namespace(napi_env env, napi_callback_info info);
+
 /* sys-tar-unpack.c: the native layer unpacker, on a thread of its own. */
 napi_value js_unpack_tar_fd(napi_env env, napi_callback_info info);
 
