@@ -38,7 +38,7 @@ export async function benchBootReachable(scratch: string, dockerd: PrivateDocker
     name: `boot → HTTP answer at the server's address via the API, p50 of ${boots} (p99 ${percentile(ours, 99).toFixed(0)} ms; docker p99 ${docker.length > 0 ? percentile(docker, 99).toFixed(0) : '-'} ms)`,
     ours: oursP50, unit: 'ms', peers: { 'docker run -d -p → first answer': dockerP50 },
     target: '≤ 0.3× docker run -p', met: docker.length > 0 ? oursP50 <= 0.3 * dockerP50 : undefined,
-    note: `busybox httpd; polled every ${pollMs} ms${'docker' in dockerd ? '' : `; docker: ${dockerd.reason}`}`,
+    note: `busybox httpd; the server and then its page polled every ${pollMs} ms${'docker' in dockerd ? '' : `; docker: ${dockerd.reason}`}`,
   };
 }
 
@@ -73,7 +73,7 @@ async function bootUntilAnswer(a: BenchApi, imageId: string, name: string, optio
       const server = (await call(a, 'GET', `/compute/v2.1/servers/${id}`)).server as { status: string; addresses: Record<string, Array<{ addr: string }>> };
       if (server.status === 'ERROR') throw new Error(`server ${id} went to ERROR`);
       if (server.status === 'ACTIVE') address = Object.values(server.addresses).flat()[0]?.addr;
-      if (address === undefined) await sleep(2);
+      if (address === undefined) await sleep(pollMs);
     }
     await waitForAnswer(`http://${address}/`, 30_000, pollMs);
   });
