@@ -38,6 +38,8 @@ export interface SysCalls {
   announceAddress(ifname: string, address: string, mac: string): void;
   /** Makes a network namespace pinned by a bind mount at `path`, a file it creates (EEXIST if there is one). */
   makeNetNamespace(path: string): void;
+  /** Runs a program to completion on a thread of the addon (see run-program.ts). */
+  runProgram(argv: string[], input: Buffer | null, callback: (err: NodeJS.ErrnoException | null, result?: { code: number | null; signal: number | null; stdout: Buffer; stderr: Buffer }) => void): void;
   /** A close-on-exec pipe [readFd, writeFd] with a kernel buffer of up to `bytes` (as much as the kernel allows). */
   pipeWithCapacity(bytes: number): [number, number];
   /**

@@ -4,9 +4,9 @@
  * transaction in its namespace; each gets its own outcome, so a namespace that went away
  * (its server stopped) fails alone.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { FailedPreconditionError } from '../errors.js';
+import { runProgram } from './run-program.js';
 import { projectRoot } from '../project-root.js';
 
 /** The executable, built by `npm run build` (node-gyp, binding.gyp) next to the addon. */
@@ -29,23 +29,18 @@ export function runNftInNamespaces(scripts: NamespaceScript[]): Promise<Namespac
     const body = Buffer.from(s.script, 'utf8');
     return [Buffer.from(`${s.netns}\n${body.length}\n`, 'utf8'), body];
   }));
-  return new Promise((resolve, reject) => {
-    const child = spawn(nftNetnsBinary, [], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new FailedPreconditionError(`cannot run ${nftNetnsBinary} (npm run build makes it): ${e.message}`, { cause: e })));
-    child.on('close', (code, signal) => {
-      const lines = Buffer.concat(out).toString('utf8').split('\n').filter((l) => l !== '');
+  return runProgram([nftNetnsBinary], input).then(
+    ({ code, signal, stdout, stderr }) => {
+      const lines = stdout.toString('utf8').split('\n').filter((l) => l !== '');
       if (code !== 0 || lines.length !== scripts.length) {
-        const message = Buffer.concat(err).toString('utf8').trim();
-        return reject(new FailedPreconditionError(`intermodal-nft-netns: ${message || `exited with ${code ?? signal} after ${lines.length} of ${scripts.length} scripts`}`));
+        const message = stderr.toString('utf8').trim();
+        throw new FailedPreconditionError(`intermodal-nft-netns: ${message || `exited with ${code ?? signal} after ${lines.length} of ${scripts.length} scripts`}`);
       }
       // nft repeats the whole offending line under each error: the first error says enough.
-      resolve(lines.map((l) => (l === 'ok' ? { ok: true } : { ok: false, error: l.replace(/^error /, '').split('; ').slice(0, 2).join('; ') })));
-    });
-    child.stdin.on('error', () => undefined); // reported through 'close'
-    child.stdin.end(input);
-  });
+      return lines.map((l): NamespaceOutcome => (l === 'ok' ? { ok: true } : { ok: false, error: l.replace(/^error /, '').split('; ').slice(0, 2).join('; ') }));
+    },
+    (e: Error) => {
+      throw new FailedPreconditionError(`cannot run ${nftNetnsBinary} (npm run build makes it): ${e.message}`, { cause: e });
+    },
+  );
 }

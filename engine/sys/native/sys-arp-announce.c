@@ -46,15 +46,17 @@ static int announce(const char *ifname, const char *address, const char *mac_tex
   memcpy(arp.arp_sha, mac, 6);
   memcpy(arp.arp_spa, &ip, 4);
   memcpy(arp.arp_tpa, &ip, 4);
-  /* SOCK_DGRAM: the kernel writes the Ethernet header, from the bridge's own MAC; receivers take the sender from the ARP body. */
-  int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
-  if (fd < 0) return -1;
+  /*
+   * One socket for the process's life: closing a packet socket waits for an RCU grace period
+   * (tens of ms, on the event loop). Protocol 0: it receives nothing, only sends. SOCK_DGRAM:
+   * the kernel writes the Ethernet header, from the bridge's own MAC; receivers take the
+   * sender from the ARP body.
+   */
+  static int fd = -1;
+  if (fd < 0 && (fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) return -1;
   struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP), .sll_ifindex = (int)index, .sll_halen = 6};
   memset(to.sll_addr, 0xff, 6);
   ssize_t sent = sendto(fd, &arp, sizeof arp, 0, (struct sockaddr *)&to, sizeof to);
-  int saved = errno;
-  close(fd);
-  errno = saved;
   return sent == (ssize_t)sizeof arp ? 0 : -1;
 }
 

@@ -293,6 +293,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setTopDirectory", NULL, js_set_top_directory, NULL, NULL, NULL, napi_enumerable, NULL},
       {"announceAddress", NULL, js_announce_address, NULL, NULL, NULL, napi_enumerable, NULL},
       {"makeNetNamespace", NULL, js_make_net_namespace, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"runProgram", NULL, js_run_program, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pipeWithCapacity", NULL, js_pipe_with_capacity, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unpackTarFd", NULL, js_unpack_tar_fd, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -33,6 +33,9 @@ napi_value js_announce_address(napi_env env, napi_callback_info info);
 /* sys-net-namespace.c: named network namespaces without `ip netns add`. */
 napi_value js_make_net_namespace(napi_env env, napi_callback_info info);
 
+/* sys-run-program.c: short host programs run to completion off the JS thread. */
+napi_value js_run_program(napi_env env, napi_callback_info info);
+
 /* sys-tar-unpack.c: the native layer unpacker, on a thread of its own. */
 napi_value js_unpack_tar_fd(napi_env env, napi_callback_info info);
 
