@@ -32,34 +32,53 @@ export async function runAttached(svc: ContainerService, id: string, stdio: Atta
   const sendSize = (session: AttachSession): void => {
     if (stdio.stdout.rows && stdio.stdout.columns) session.resize(stdio.stdout.rows, stdio.stdout.columns);
   };
-  const { session } = await svc.startAttached(id, (s) => {
-    s.onOutput((stream, data) => (stream === 'stderr' ? stdio.stderr : stdio.stdout).write(data));
-    // Sized before the program starts, so that it sees the right size from the first draw.
-    if (followSize) sendSize(s);
-  });
+  // The terminal goes raw before the container starts: its first output (a shell's banner)
+  // may arrive before startAttached returns, and must not be reprocessed on the way.
+  const restoreTerminal = options.interactive ? rawTerminal(stdio.stdin, options.tty) : () => undefined;
+  let session: AttachSession;
+  try {
+    ({ session } = await svc.startAttached(id, (s) => {
+      s.onOutput((stream, data) => (stream === 'stderr' ? stdio.stderr : stdio.stdout).write(data));
+      // Sized before the program starts, so that it sees the right size from the first draw.
+      if (followSize) sendSize(s);
+    }));
+  } catch (err) {
+    restoreTerminal();
+    throw err;
+  }
   const onResize = (): void => sendSize(session);
   if (followSize) stdio.stdout.on('resize', onResize);
-  const stopInput = options.interactive ? relayInput(session, stdio.stdin, options.tty) : () => undefined;
+  const stopInput = options.interactive ? relayInput(session, stdio.stdin) : () => undefined;
   try {
     await session.closed;
   } finally {
+    // The terminal first: stopping the input destroys our stdin stream.
+    restoreTerminal();
     stopInput();
     if (followSize) stdio.stdout.off('resize', onResize);
   }
   return exitCode(svc, id);
 }
 
-/** Copies stdin to the session; returns the function that stops and restores the terminal. */
-function relayInput(session: AttachSession, stdin: NodeJS.ReadStream, tty: boolean): () => void {
-  const raw = tty && stdin.isTTY === true;
-  // Node's raw mode keeps output processing, so our terminal would turn the container
-  // terminal's "\r\n" into "\r\r\n" and any bare "\n" a full-screen program sends into a
-  // carriage return too. stty (on our stdin) turns that off and later restores it all.
-  const saved = raw ? stty(['-g']) : undefined;
-  if (raw) {
-    stdin.setRawMode(true);
-    stty(['-opost']);
-  }
+/**
+ * With -t on a terminal, puts it in raw mode without output processing; returns the function
+ * that restores it. Node's raw mode keeps output processing, so our terminal would turn the
+ * container terminal's "\r\n" into "\r\r\n" and any bare "\n" a full-screen program sends
+ * into a carriage return too. stty (on our stdin) turns that off and later restores it all.
+ */
+function rawTerminal(stdin: NodeJS.ReadStream, tty: boolean): () => void {
+  if (!tty || stdin.isTTY !== true) return () => undefined;
+  const saved = stty(['-g']);
+  stdin.setRawMode(true);
+  stty(['-opost']);
+  return () => {
+    stdin.setRawMode(false);
+    if (saved) stty([saved]);
+  };
+}
+
+/** Copies stdin to the session; returns the function that stops. */
+function relayInput(session: AttachSession, stdin: NodeJS.ReadStream): () => void {
   const onData = (data: Buffer): void => session.write(data);
   const onEnd = (): void => session.closeStdin();
   stdin.on('data', onData);
@@ -68,10 +87,6 @@ function relayInput(session: AttachSession, stdin: NodeJS.ReadStream, tty: boole
   return () => {
     stdin.off('data', onData);
     stdin.off('end', onEnd);
-    if (raw) {
-      stdin.setRawMode(false);
-      if (saved) stty([saved]);
-    }
     // Otherwise a pending read on our stdin would keep this process alive after the container.
     stdin.pause();
     stdin.destroy();
