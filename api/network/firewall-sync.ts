@@ -9,6 +9,7 @@
 import type winston from 'winston';
 import type { NetworkService } from '../../engine/network/network-service.js';
 import { firewallPlan } from './security-group-firewall.js';
+import { CoalescedRun } from './coalesced-run.js';
 import { NamespaceFirewalls, type WantedFirewall } from './namespace-firewalls.js';
 import { applyFloatingIps, type FloatingMapping, floatingTableOf } from './floating-ip-nat.js';
 import type { FloatingIpRow, NetworkRow, NeutronStore, PortRow, RuleRow } from './neutron-store.js';
@@ -42,12 +43,10 @@ export class FirewallSync {
   metadataPort?: number;
 
   private readonly firewalls: NamespaceFirewalls;
-  /** The pass over every server under way, and the one queued behind it (later callers share it). */
-  private passChain: Promise<void> = Promise.resolve();
-  private passQueued?: Promise<void>;
-  /** The same for the floating IP table, which is one table on the host. */
-  private floatingChain: Promise<void> = Promise.resolve();
-  private floatingQueued?: Promise<void>;
+  /** The pass over every server. */
+  private readonly pass = new CoalescedRun(() => this.refresh(undefined, false));
+  /** Writes of the floating IP table, which is one table on the host. */
+  private readonly floatingWrite = new CoalescedRun(() => this.applyFloating());
   /** The floating IP table's content last applied, so a boot whose start applied it already does not apply it again. */
   private appliedFloating?: string;
 
@@ -65,14 +64,7 @@ export class FirewallSync {
    * booting at once share one queued pass instead of one each.
    */
   all(): Promise<void> {
-    if (this.passQueued) return this.passQueued;
-    const run = this.passChain.then(() => {
-      this.passQueued = undefined;
-      return this.refresh(undefined, false);
-    });
-    this.passQueued = run;
-    this.passChain = run.catch(() => undefined);
-    return run;
+    return this.pass.request();
   }
 
   /**
@@ -94,7 +86,7 @@ export class FirewallSync {
     const namespaces = this.engine.store.namespaces();
     const endpoints = [...this.boundServers().keys()].filter((id) => only === undefined || id === only).flatMap((id) => namespaces.get(`instance-${id}`)?.endpointId ?? []);
     await this.firewalls.apply(endpoints, () => this.wanted(only), strict);
-    await this.floating();
+    await this.floatingWrite.request();
     this.showAddresses(only);
     if (only === undefined) this.firewalls.forgetAllBut(new Set([...this.engine.store.namespaces().values()].map((n) => n.endpointId)));
   }
@@ -163,18 +155,7 @@ export class FirewallSync {
     return wanted;
   }
 
-  /** Brings the floating IP table in line with the rows (after a write under way; later callers share a queued one). */
-  private floating(): Promise<void> {
-    if (this.floatingQueued) return this.floatingQueued;
-    const run = this.floatingChain.then(() => {
-      this.floatingQueued = undefined;
-      return this.applyFloating();
-    });
-    this.floatingQueued = run;
-    this.floatingChain = run.catch(() => undefined);
-    return run;
-  }
-
+  /** Brings the floating IP table in line with the rows. */
   private async applyFloating(): Promise<void> {
     const servers = this.boundServers();
     const ports = [...servers.values()].flat();

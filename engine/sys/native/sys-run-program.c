@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -123,9 +122,7 @@ static void *run_job(void *arg) {
     while (waitpid(pid, &job->status, 0) < 0 && errno == EINTR) {
     }
   }
-  napi_threadsafe_function done = job->done;
-  napi_call_threadsafe_function(done, job, napi_tsfn_blocking);
-  napi_release_threadsafe_function(done, napi_tsfn_release);
+  finish_thread_job(job->done, job);
   return NULL;
 }
 
@@ -137,12 +134,7 @@ static void deliver(napi_env env, napi_value callback, void *context, void *data
     napi_value argv[2], undefined;
     napi_get_undefined(env, &undefined);
     if (job->spawn_error != 0) {
-      napi_value message, code;
-      napi_create_string_utf8(env, strerror(job->spawn_error), NAPI_AUTO_LENGTH, &message);
-      napi_create_error(env, NULL, message, &argv[0]);
-      const char *name = strerrorname_np(job->spawn_error);
-      napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-      napi_set_named_property(env, argv[0], "code", code);
+      argv[0] = errno_error(env, "spawn", job->argv[0], job->spawn_error);
       argv[1] = undefined;
     } else {
       napi_value code, signal, out, err;
@@ -188,22 +180,6 @@ napi_value js_run_program(napi_env env, napi_callback_info info) {
     if (!job->input) return free_argv(job->argv), free(job), throw_errno(env, "run", "", ENOMEM);
     memcpy(job->input, data, len), job->input_len = len;
   }
-  napi_value name;
-  napi_create_string_utf8(env, "intermodal run program", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, argv[2], NULL, name, 0, 1, NULL, NULL, NULL, deliver, &job->done) != napi_ok) {
-    free_argv(job->argv), free(job->input), free(job);
-    return NULL;
-  }
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_t thread;
-  int err = pthread_create(&thread, &attr, run_job, job);
-  pthread_attr_destroy(&attr);
-  if (err != 0) {
-    napi_release_threadsafe_function(job->done, napi_tsfn_abort);
-    free_argv(job->argv), free(job->input), free(job);
-    return throw_errno(env, "pthread_create", "run", err);
-  }
+  if (start_thread_job(env, argv[2], "run program", run_job, deliver, job, &job->done) != 0) free_argv(job->argv), free(job->input), free(job);
   return NULL;
 }

@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,10 +102,7 @@ static void *run_job(void *arg) {
   job->reached_end = in.eof;
   free(in.buf);
   if (in.hash) EVP_MD_CTX_free(in.hash);
-  // `deliver` frees the job on the JS thread, maybe before the call below returns.
-  napi_threadsafe_function done = job->done;
-  napi_call_threadsafe_function(done, job, napi_tsfn_blocking);
-  napi_release_threadsafe_function(done, napi_tsfn_release);
+  finish_thread_job(job->done, job);
   return NULL;
 }
 
@@ -180,22 +176,6 @@ napi_value js_unpack_tar_fd(napi_env env, napi_callback_info info) {
   job->allow_devices = allow_devices;
   job->target = get_string(env, argv[1]);
   if (!job->target) return free(job), NULL;
-  napi_value name;
-  napi_create_string_utf8(env, "intermodal layer unpack", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, NULL, NULL, NULL, deliver, &job->done) != napi_ok) {
-    free(job->target), free(job);
-    return NULL;
-  }
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_t thread;
-  int err = pthread_create(&thread, &attr, run_job, job);
-  pthread_attr_destroy(&attr);
-  if (err != 0) {
-    napi_release_threadsafe_function(job->done, napi_tsfn_abort);
-    free(job->target), free(job);
-    return throw_errno(env, "pthread_create", "layer unpack", err);
-  }
+  if (start_thread_job(env, argv[5], "layer unpack", run_job, deliver, job, &job->done) != 0) free(job->target), free(job);
   return NULL;
 }

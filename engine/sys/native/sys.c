@@ -28,7 +28,7 @@
 #define MAX_ARG_STRING 16384
 #define MAX_LIST_BYTES 65536
 
-napi_value throw_errno(napi_env env, const char *what, const char *path, int err) {
+napi_value errno_error(napi_env env, const char *what, const char *path, int err) {
   char msg[1024];
   const char *name = strerrorname_np(err);
   snprintf(msg, sizeof msg, "%s: %s, %s '%s'", name ? name : "EUNKNOWN", strerror(err), what,
@@ -40,7 +40,11 @@ napi_value throw_errno(napi_env env, const char *what, const char *path, int err
   napi_create_int32(env, -err, &errnum);
   napi_set_named_property(env, error, "errno", errnum);
   napi_set_named_property(env, error, "syscall", message);
-  napi_throw(env, error);
+  return error;
+}
+
+napi_value throw_errno(napi_env env, const char *what, const char *path, int err) {
+  napi_throw(env, errno_error(env, what, path, err));
   return NULL;
 }
 

@@ -7,8 +7,19 @@
 #include <node_api.h>
 #include <stddef.h>
 
-/* Throws a JS Error whose `code` is the errno name; returns NULL for the caller to return. */
+/* A JS Error whose `code` is the errno name, as Node's fs makes them. */
+napi_value errno_error(napi_env env, const char *what, const char *path, int err);
+/* Throws errno_error(...); returns NULL for the caller to return. */
 napi_value throw_errno(napi_env env, const char *what, const char *path, int err);
+
+/*
+ * sys-thread-job.c: runs `work(job)` on a detached thread, which ends with
+ * finish_thread_job(*done, job) so that `deliver(env, callback, NULL, job)` runs on the JS
+ * thread. Returns 0, or -1 with a JS exception pending and nothing started (the caller frees job).
+ */
+int start_thread_job(napi_env env, napi_value callback, const char *name, void *(*work)(void *), napi_threadsafe_function_call_js deliver, void *job,
+                     napi_threadsafe_function *done);
+void finish_thread_job(napi_threadsafe_function done, void *job);
 /* A malloc'd copy of a JS string argument; NULL (with a pending exception) on error. */
 char *get_string(napi_env env, napi_value value);
 /* Fetches `want` arguments; 0 (with a pending exception) when fewer were given. */
